@@ -1,0 +1,185 @@
+-- hagaki schema, version 1. Never edit a migration once it has landed: add the next file.
+-- Times are RFC 3339 UTC text ('2026-11-25T12:00:00Z'); dates are 'YYYY-MM-DD'.
+-- No column ever holds a plaintext password or token: only argon2id PHC strings
+-- (passwords) or SHA-256 hex digests (random high-entropy tokens).
+
+-- Policy and site settings (see src/settings.rs for keys, defaults and validation).
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+
+-- One row per person in the roster. The key (symbol, number, branch) is 記号・番号・枝番,
+-- which must never reach a log, a mail or the audit trail: `id` is the opaque member id.
+CREATE TABLE members (
+    id          INTEGER PRIMARY KEY,
+    symbol      TEXT NOT NULL,
+    number      TEXT NOT NULL,
+    branch      TEXT NOT NULL CHECK (length(branch) = 2),
+    name        TEXT NOT NULL,
+    name_kana   TEXT NOT NULL DEFAULT '',
+    birth_date  TEXT NOT NULL,
+    postal_code TEXT NOT NULL DEFAULT '',
+    address1    TEXT NOT NULL DEFAULT '',
+    address2    TEXT NOT NULL DEFAULT '',
+    lost_on     TEXT,
+    -- SHA-256 of the normalised roster row: re-import compares it to find changes cheaply.
+    row_hash    TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    retired_at  TEXT,
+    UNIQUE (symbol, number, branch)
+) STRICT;
+CREATE INDEX members_name ON members (name);
+CREATE INDEX members_kana ON members (name_kana);
+
+-- The portal account of a household. It belongs to the insured person (branch 00) and is
+-- created when that member is first imported.
+CREATE TABLE accounts (
+    member_id            INTEGER PRIMARY KEY REFERENCES members (id),
+    -- The member's own login ID; unique ignoring case, never changes once set.
+    user_id              TEXT UNIQUE COLLATE NOCASE,
+    password_hash        TEXT,
+    email                TEXT,
+    email_confirmed_at   TEXT,
+    notice_mail          INTEGER NOT NULL DEFAULT 0 CHECK (notice_mail IN (0, 1)),
+    identity_checked_at  TEXT,
+    terms_version        TEXT,
+    terms_agreed_at      TEXT,
+    registered_at        TEXT,
+    -- Consecutive failed logins or identity checks; reset by a success or an unlock.
+    failed_attempts      INTEGER NOT NULL DEFAULT 0,
+    locked_until         TEXT
+) STRICT;
+CREATE INDEX accounts_email ON accounts (email COLLATE NOCASE);
+
+-- Every login ID ever handed out (provisional IDs and members' own user IDs share one
+-- namespace, ignoring case), so that no ID is ever issued twice.
+CREATE TABLE login_ids (
+    login_id  TEXT PRIMARY KEY COLLATE NOCASE,
+    member_id INTEGER NOT NULL REFERENCES members (id),
+    kind      TEXT NOT NULL CHECK (kind IN ('provisional', 'user'))
+) STRICT;
+
+-- A postcard batch: one print file. 'pending' while the file is being written; only an
+-- 'issued' batch has live credentials. A batch left 'pending' by a killed run is
+-- 'abandoned' by the next run.
+CREATE TABLE batches (
+    id           INTEGER PRIMARY KEY,
+    kind         TEXT NOT NULL CHECK (kind IN ('batch', 'reissue', 'reminder')),
+    state        TEXT NOT NULL CHECK (state IN ('pending', 'issued', 'abandoned', 'voided')),
+    created_at   TEXT NOT NULL,
+    actor        TEXT NOT NULL,
+    issued_on    TEXT NOT NULL,
+    expires_on   TEXT NOT NULL,
+    member_count INTEGER NOT NULL DEFAULT 0,
+    file_name    TEXT,
+    file_sha256  TEXT,
+    encoding     TEXT,
+    reason       TEXT,
+    voided_at    TEXT,
+    void_reason  TEXT
+) STRICT;
+
+-- Provisional credentials (postcard) and temporary passwords (forgot password by mail).
+-- A temporary password has no login_id: the member logs in with their own user ID.
+CREATE TABLE credentials (
+    id            INTEGER PRIMARY KEY,
+    member_id     INTEGER NOT NULL REFERENCES members (id),
+    kind          TEXT NOT NULL CHECK (kind IN ('provisional', 'temporary')),
+    login_id      TEXT COLLATE NOCASE,
+    password_hash TEXT,
+    batch_id      INTEGER REFERENCES batches (id),
+    -- The outbox mail that carried a temporary password.
+    outbox_id     INTEGER,
+    state         TEXT NOT NULL CHECK (state IN ('pending', 'live', 'used', 'revoked', 'expired')),
+    issued_at     TEXT NOT NULL,
+    expires_at    TEXT NOT NULL,
+    used_at       TEXT,
+    ended_at      TEXT,
+    end_reason    TEXT,
+    CHECK (state = 'pending' OR password_hash IS NOT NULL)
+) STRICT;
+-- A member never holds two live (or about-to-be-live) credentials of one kind.
+CREATE UNIQUE INDEX credentials_one_live ON credentials (member_id, kind)
+    WHERE state IN ('pending', 'live');
+CREATE UNIQUE INDEX credentials_login_id ON credentials (login_id) WHERE login_id IS NOT NULL;
+CREATE INDEX credentials_batch ON credentials (batch_id);
+CREATE INDEX credentials_state_expiry ON credentials (state, expires_at);
+
+-- Portal sessions. The token is shown once; only its SHA-256 is kept.
+CREATE TABLE sessions (
+    id            INTEGER PRIMARY KEY,
+    token_hash    TEXT NOT NULL UNIQUE,
+    member_id     INTEGER NOT NULL REFERENCES members (id),
+    credential_id INTEGER REFERENCES credentials (id),
+    -- identity: provisional login, must pass the identity check; register: identity checked,
+    -- must register; change_password: logged in with a temporary password; member: signed in.
+    stage         TEXT NOT NULL CHECK (stage IN ('identity', 'register', 'change_password', 'member')),
+    created_at    TEXT NOT NULL,
+    expires_at    TEXT NOT NULL,
+    ended_at      TEXT
+) STRICT;
+CREATE INDEX sessions_member ON sessions (member_id);
+
+-- Email confirmation tokens, minted when the confirmation mail is sent (never stored in clear).
+CREATE TABLE email_tokens (
+    id          INTEGER PRIMARY KEY,
+    member_id   INTEGER NOT NULL REFERENCES members (id),
+    outbox_id   INTEGER,
+    email       TEXT NOT NULL,
+    token_hash  TEXT NOT NULL UNIQUE,
+    created_at  TEXT NOT NULL,
+    expires_at  TEXT NOT NULL,
+    used_at     TEXT,
+    revoked_at  TEXT
+) STRICT;
+CREATE INDEX email_tokens_member ON email_tokens (member_id);
+
+-- Mail to be sent. A row is written in the same transaction as the step that causes it.
+-- `payload` is JSON with what the template needs and never a secret: secrets (confirmation
+-- token, temporary password) are minted at send time.
+CREATE TABLE outbox (
+    id              INTEGER PRIMARY KEY,
+    kind            TEXT NOT NULL CHECK (kind IN ('confirm_email', 'temporary_password', 'forgot_id', 'registered', 'notice')),
+    member_id       INTEGER REFERENCES members (id),
+    to_addr         TEXT NOT NULL,
+    payload         TEXT NOT NULL DEFAULT '{}',
+    state           TEXT NOT NULL CHECK (state IN ('queued', 'sending', 'sent', 'dead')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT NOT NULL,
+    -- A sender claims a row (state 'sending', claimed_until in the future) before sending it,
+    -- so that two senders never send one mail twice.
+    claimed_by      TEXT,
+    claimed_until   TEXT,
+    last_error      TEXT,
+    message_id      TEXT,
+    created_at      TEXT NOT NULL,
+    sent_at         TEXT
+) STRICT;
+CREATE INDEX outbox_due ON outbox (state, next_attempt_at);
+CREATE INDEX outbox_member ON outbox (member_id);
+
+-- The audit trail: one row per change, hash-chained (see src/audit.rs). Never a secret,
+-- never 記号・番号: members are named by their opaque id.
+CREATE TABLE audit (
+    id        INTEGER PRIMARY KEY,
+    at        TEXT NOT NULL,
+    actor     TEXT NOT NULL,
+    action    TEXT NOT NULL,
+    member_id INTEGER,
+    outcome   TEXT NOT NULL,
+    detail    TEXT NOT NULL DEFAULT '',
+    prev_hash TEXT NOT NULL,
+    hash      TEXT NOT NULL
+) STRICT;
+CREATE INDEX audit_member ON audit (member_id);
+CREATE INDEX audit_action ON audit (action);
+
+-- The newest audit hash and row count, kept apart from the rows so that deleting the last
+-- rows of the chain is found too.
+CREATE TABLE audit_head (
+    one   INTEGER PRIMARY KEY CHECK (one = 1),
+    count INTEGER NOT NULL,
+    hash  TEXT NOT NULL
+) STRICT;

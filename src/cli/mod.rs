@@ -1,0 +1,77 @@
+//! The command line: global options, the command list, and one file per command.
+//!
+//! A command file parses its arguments, calls one library operation and presents the result.
+//! It never writes SQL.
+
+pub mod output;
+
+mod config;
+mod init;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use hagaki::clock::Clock;
+use hagaki::{Context, Result};
+use rusqlite::Connection;
+
+use self::output::{Format, Output};
+
+/// Back office of a health insurance society's member portal: roster import, postcard
+/// batches of provisional credentials, the member portal's steps, support desk and mail.
+#[derive(Debug, Parser)]
+#[command(name = "hagaki", version, max_term_width = 100)]
+pub struct Cli {
+    /// The hagaki database file.
+    #[arg(long, global = true, env = "HAGAKI_DB", default_value = "hagaki.db")]
+    pub db: PathBuf,
+    /// How data on stdout is written.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// No status lines or progress on stderr (errors still show).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// Who is acting, for the audit trail [default: $USER].
+    #[arg(long, global = true, env = "HAGAKI_ACTOR")]
+    pub actor: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Init(init::Args),
+    Config(config::Args),
+}
+
+/// What every command gets: where the database is, how to print, who acts and when.
+pub struct App {
+    pub db_path: PathBuf,
+    pub out: Output,
+    pub ctx: Context,
+}
+
+impl App {
+    /// Opens the (existing, initialised) database.
+    pub fn open(&self) -> Result<Connection> {
+        hagaki::db::open(&self.db_path)
+    }
+}
+
+/// Runs the parsed command; the number returned is the process exit code.
+pub fn run(cli: Cli) -> Result<u8> {
+    let actor = cli
+        .actor
+        .filter(|a| !a.trim().is_empty())
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "staff".to_string());
+    let app = App {
+        db_path: cli.db,
+        out: Output::new(cli.format, cli.quiet),
+        ctx: Context::new(Clock::from_env()?, actor),
+    };
+    match cli.command {
+        Command::Init(args) => init::run(args, &app),
+        Command::Config(args) => config::run(args, &app),
+    }
+}

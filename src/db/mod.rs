@@ -1,0 +1,132 @@
+//! Opening the database (pragmas, migrations) and every SQL statement hagaki runs.
+//!
+//! Each table group has its own file; no other module writes SQL.
+
+pub mod audit;
+pub mod settings;
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+
+use crate::error::{Error, Result};
+
+/// Schema migrations, applied in order; `PRAGMA user_version` counts how many have run.
+/// Never edit one that has landed: add the next file.
+const MIGRATIONS: &[&str] = &[include_str!("../../sql/0001_init.sql")];
+
+/// How long a writer waits for another writer before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Opens an existing hagaki database and brings its schema up to date.
+pub fn open(path: &Path) -> Result<Connection> {
+    if !path.exists() {
+        return Err(Error::not_found(format!("database {}", path.display()))
+            .with_hint("create it with `hagaki init`, or name another with --db / HAGAKI_DB"));
+    }
+    let mut conn = connect(path)?;
+    migrate(&mut conn)?;
+    if crate::db::settings::get(&conn, "insurer_number")?.is_none() {
+        return Err(
+            Error::not_found(format!("initialised hagaki database at {}", path.display()))
+                .with_hint("run `hagaki init` first"),
+        );
+    }
+    Ok(conn)
+}
+
+/// Creates a new database file; refuses to touch one that already exists.
+pub fn create(path: &Path) -> Result<Connection> {
+    if path.exists() {
+        return Err(
+            Error::refused(format!("{} already exists", path.display())).with_hint(
+                "choose another path with --db, or use `hagaki config set` to change settings",
+            ),
+        );
+    }
+    let mut conn = connect(path)?;
+    migrate(&mut conn)?;
+    Ok(conn)
+}
+
+/// An in-memory database with the full schema, for unit tests.
+pub fn in_memory() -> Result<Connection> {
+    let mut conn = Connection::open_in_memory()?;
+    conn.execute_batch("PRAGMA foreign_keys = ON;")?;
+    migrate(&mut conn)?;
+    Ok(conn)
+}
+
+fn connect(path: &Path) -> Result<Connection> {
+    let conn = Connection::open(path)
+        .with_context(|| format!("cannot open database {}", path.display()))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    // WAL lets readers (status, backup) run while a writer works; NORMAL sync is durable
+    // across a process crash, which is what the crash-safety guarantees need.
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = NORMAL;
+         PRAGMA foreign_keys = ON;",
+    )?;
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let applied: usize = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if applied > MIGRATIONS.len() {
+        return Err(Error::refused(format!(
+            "the database has schema version {applied}, newer than this hagaki ({})",
+            MIGRATIONS.len()
+        ))
+        .with_hint("use a newer hagaki"));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
+        tx.execute_batch(sql)
+            .with_context(|| format!("migration {} failed", i + 1))?;
+    }
+    // user_version cannot be bound as a parameter; the value is our own integer.
+    tx.execute_batch(&format!("PRAGMA user_version = {}", MIGRATIONS.len()))?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Starts a write transaction that takes the write lock at once, so that a read-then-write
+/// inside it can never be overtaken by another writer.
+pub fn write_tx(conn: &mut Connection) -> Result<Transaction<'_>> {
+    Ok(conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_migration_applies_to_an_empty_database() {
+        let conn = in_memory().unwrap();
+        let version: usize = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, MIGRATIONS.len());
+        let tables: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'members'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(tables, 1);
+    }
+
+    #[test]
+    fn migrating_twice_changes_nothing() {
+        let mut conn = in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        let version: usize = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, MIGRATIONS.len());
+    }
+}

@@ -1,0 +1,46 @@
+//! Normalising text typed by people or exported by other systems: full-width forms,
+//! half-width katakana and stray spaces.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// NFKC, then trimmed, with runs of white space (ideographic spaces included) folded into one
+/// ASCII space. NFKC turns full-width digits and letters into ASCII and half-width katakana
+/// into full-width, which is what every roster and portal field wants.
+pub fn normalize(input: &str) -> String {
+    let nfkc: String = input.nfkc().collect();
+    let mut out = String::with_capacity(nfkc.len());
+    for word in nfkc.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// Keeps only what a person meant as the characters of a code: NFKC, then without spaces
+/// and hyphens (ASCII, full-width and the long-vowel marks people type for them).
+pub fn compact_code(input: &str) -> String {
+    input
+        .nfkc()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '-' | '‐' | '‑' | '–' | '—' | '−' | 'ー'))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_full_width_and_half_width_forms() {
+        assert_eq!(normalize("　０６１３００９０ "), "06130090");
+        assert_eq!(normalize("ﾔﾏﾀﾞ　ﾀﾛｳ"), "ヤマダ タロウ");
+        assert_eq!(normalize("ＡＢＣ  def"), "ABC def");
+    }
+
+    #[test]
+    fn compact_code_drops_separators() {
+        assert_eq!(compact_code("ab3k-9x2m－ＰＱＲＳ"), "ab3k9x2mPQRS");
+        assert_eq!(compact_code(" 0613 0090 "), "06130090");
+    }
+}
