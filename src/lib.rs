@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod clock;
+pub mod credential;
 pub mod db;
 pub mod email;
 pub mod error;

@@ -3,6 +3,8 @@
 //! Each table group has its own file; no other module writes SQL.
 
 pub mod audit;
+pub mod outbox;
+pub mod secrets;
 pub mod settings;
 
 use std::path::Path;
