@@ -6,7 +6,9 @@
 pub mod output;
 
 mod config;
+mod import;
 mod init;
+mod members;
 
 use std::path::PathBuf;
 
@@ -42,6 +44,8 @@ pub struct Cli {
 pub enum Command {
     Init(init::Args),
     Config(config::Args),
+    Import(import::Args),
+    Members(members::Args),
 }
 
 /// What every command gets: where the database is, how to print, who acts and when.
@@ -73,5 +77,7 @@ pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Init(args) => init::run(args, &app),
         Command::Config(args) => config::run(args, &app),
+        Command::Import(args) => import::run(args, &app),
+        Command::Members(args) => members::run(args, &app),
     }
 }

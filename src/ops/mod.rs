@@ -1,5 +1,7 @@
 //! Library operations: each one validates its input, runs its rules and writes through `db`
 //! inside one transaction, with its audit row. They never print and never parse flags.
 
+pub mod import;
+pub mod members;
 pub mod mint;
 pub mod setup;
