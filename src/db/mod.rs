@@ -90,8 +90,12 @@ fn migrate(conn: &mut Connection) -> Result<()> {
         tx.execute_batch(sql)
             .with_context(|| format!("migration {} failed", i + 1))?;
     }
-    // user_version cannot be bound as a parameter; the value is our own integer.
-    tx.execute_batch(&format!("PRAGMA user_version = {}", MIGRATIONS.len()))?;
+    // Only when something was applied: writing it unconditionally rewrites the file header
+    // on every open, and a refused import must leave the database file byte for byte as it was.
+    if applied < MIGRATIONS.len() {
+        // user_version cannot be bound as a parameter; the value is our own integer.
+        tx.execute_batch(&format!("PRAGMA user_version = {}", MIGRATIONS.len()))?;
+    }
     tx.commit()?;
     Ok(())
 }

@@ -95,7 +95,7 @@ pub fn import(
         let mut bad = BadRows::default();
         while let Some((line, parsed)) = roster.next_row()? {
             s.rows += 1;
-            if s.rows % PROGRESS_EVERY == 0 {
+            if s.rows.is_multiple_of(PROGRESS_EVERY) {
                 progress(roster.bytes_read());
             }
             let row = match parsed {
