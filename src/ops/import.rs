@@ -10,13 +10,15 @@
 //!   retires both.
 
 use std::fs::File;
+use std::io::Read;
 use std::path::PathBuf;
+use std::sync::mpsc;
 
 use rusqlite::Connection;
 
 use crate::db::{self, members};
 use crate::error::{Error, Result, RowError};
-use crate::roster::{Encoding, EncodingChoice, Roster};
+use crate::roster::{Encoding, EncodingChoice, MemberRow, Roster};
 use crate::{Context, clock};
 
 /// More bad rows than this are counted, not listed (a wrong file can have a million).
@@ -24,8 +26,10 @@ const MAX_LISTED_ERRORS: usize = 1000;
 /// Page cache for the import's transaction, in KiB: large enough that index pages of a
 /// million-row table stay in memory, small enough for the 100 MiB budget.
 const IMPORT_CACHE_KIB: i64 = 32 * 1024;
-/// Rows between two progress reports.
-const PROGRESS_EVERY: u64 = 4096;
+/// Rows the parsing thread hands over at a time (and between two progress reports).
+const BATCH_ROWS: usize = 2048;
+/// Batches parsed ahead of the database: bounds memory to a few thousand rows.
+const BATCHES_AHEAD: usize = 4;
 
 #[derive(Debug, Clone, Default)]
 pub struct ImportOptions {
@@ -71,7 +75,7 @@ pub fn import(
         ),
     })?;
     let today = ctx.clock.today_jst();
-    let mut roster = Roster::open(file, opts.encoding, today)?;
+    let roster = Roster::open(file, opts.encoding, today)?;
     let now = clock::to_db(ctx.now());
 
     let old_cache = members::cache_size(conn)?;
@@ -93,65 +97,63 @@ pub fn import(
             missing_dependent_ids: Vec::new(),
         };
         let mut bad = BadRows::default();
-        while let Some((line, parsed)) = roster.next_row()? {
-            s.rows += 1;
-            if s.rows.is_multiple_of(PROGRESS_EVERY) {
-                progress(roster.bytes_read());
-            }
-            let row = match parsed {
-                Ok(row) => row,
-                Err(errors) => {
-                    bad.extend(errors);
-                    continue;
-                }
-            };
-            let hash = row.row_hash();
-            let lost = row.lost_on.is_some_and(|d| d <= today);
-            match members::find_for_import(&tx, &row.key)? {
-                None => {
-                    let retired_at = lost.then_some(now.as_str());
-                    let id = members::insert(&tx, &row, &hash, &now, retired_at)?;
-                    members::mark_seen(&tx, id, line)?;
-                    s.new += 1;
-                    s.retired += u64::from(lost);
-                }
-                Some(ex) => {
-                    if let Some(first) = members::mark_seen(&tx, ex.id, line)? {
-                        bad.push(RowError {
-                            line,
-                            column: String::new(),
-                            value: String::new(),
-                            reason: format!(
-                                "the same member (記号・番号・枝番) is on line {first}"
-                            ),
-                        });
+        s.encoding = parse_ahead(roster, |batch| {
+            for (line, parsed) in batch.rows {
+                s.rows += 1;
+                let (row, hash) = match parsed {
+                    Ok(ok) => ok,
+                    Err(errors) => {
+                        bad.extend(errors);
                         continue;
                     }
-                    let retired_at = match (&ex.retired_at, lost) {
-                        (_, false) => None,
-                        (Some(at), true) => Some(at.as_str()),
-                        (None, true) => Some(now.as_str()),
-                    };
-                    if ex.row_hash != hash {
-                        members::update(&tx, ex.id, &row, &hash, &now, retired_at)?;
-                        s.updated += 1;
-                    } else if retired_at != ex.retired_at.as_deref() {
-                        members::set_retired(&tx, ex.id, retired_at, &now)?;
-                        // Back in the roster after being retired: that is a change.
-                        if retired_at.is_none() {
+                };
+                let lost = row.lost_on.is_some_and(|d| d <= today);
+                match members::find_for_import(&tx, &row.key)? {
+                    None => {
+                        let retired_at = lost.then_some(now.as_str());
+                        let id = members::insert(&tx, &row, &hash, &now, retired_at)?;
+                        members::mark_seen(&tx, id, line)?;
+                        s.new += 1;
+                        s.retired += u64::from(lost);
+                    }
+                    Some(ex) => {
+                        if let Some(first) = members::mark_seen(&tx, ex.id, line)? {
+                            bad.push(RowError {
+                                line,
+                                column: String::new(),
+                                value: String::new(),
+                                reason: format!(
+                                    "the same member (記号・番号・枝番) is on line {first}"
+                                ),
+                            });
+                            continue;
+                        }
+                        let retired_at = match (&ex.retired_at, lost) {
+                            (_, false) => None,
+                            (Some(at), true) => Some(at.as_str()),
+                            (None, true) => Some(now.as_str()),
+                        };
+                        if ex.row_hash != hash {
+                            members::update(&tx, ex.id, &row, &hash, &now, retired_at)?;
                             s.updated += 1;
+                        } else if retired_at != ex.retired_at.as_deref() {
+                            members::set_retired(&tx, ex.id, retired_at, &now)?;
+                            // Back in the roster after being retired: that is a change.
+                            if retired_at.is_none() {
+                                s.updated += 1;
+                            } else {
+                                s.unchanged += 1;
+                            }
                         } else {
                             s.unchanged += 1;
                         }
-                    } else {
-                        s.unchanged += 1;
+                        s.retired += u64::from(lost && ex.retired_at.is_none());
                     }
-                    s.retired += u64::from(lost && ex.retired_at.is_none());
                 }
             }
-        }
-        progress(roster.bytes_read());
-        s.encoding = roster.encoding();
+            progress(batch.bytes);
+            Ok(())
+        })?;
         for (line, key) in members::dependents_without_insured(&tx, bad.room())? {
             bad.push(RowError {
                 line,
@@ -204,6 +206,63 @@ pub fn import(
     })();
     members::set_cache_size(conn, old_cache)?;
     outcome
+}
+
+/// Parsed rows with their hashes, and how far into the file they reach.
+struct Batch {
+    rows: Vec<(u64, std::result::Result<(MemberRow, String), Vec<RowError>>)>,
+    bytes: u64,
+}
+
+/// Parses (decode, normalise, hash) on a second thread while `consume` writes the previous
+/// batch on this one: the two halves of an import cost about the same. Returns the encoding.
+fn parse_ahead<R: Read + Send>(
+    mut roster: Roster<R>,
+    mut consume: impl FnMut(Batch) -> Result<()>,
+) -> Result<Encoding> {
+    std::thread::scope(|scope| {
+        let (send, receive) = mpsc::sync_channel::<Result<Batch>>(BATCHES_AHEAD);
+        let parser = scope.spawn(move || {
+            loop {
+                let mut rows = Vec::with_capacity(BATCH_ROWS);
+                let mut done = false;
+                while rows.len() < BATCH_ROWS {
+                    match roster.next_row() {
+                        Ok(Some((line, parsed))) => {
+                            rows.push((
+                                line,
+                                parsed.map(|r| {
+                                    let hash = r.row_hash();
+                                    (r, hash)
+                                }),
+                            ));
+                        }
+                        Ok(None) => {
+                            done = true;
+                            break;
+                        }
+                        Err(e) => {
+                            // The receiver may be gone already; then nobody needs the error.
+                            let _ = send.send(Err(e));
+                            return roster.encoding();
+                        }
+                    }
+                }
+                let batch = Batch {
+                    rows,
+                    bytes: roster.bytes_read(),
+                };
+                // A closed channel means the writer stopped on an error: stop reading too.
+                if send.send(Ok(batch)).is_err() || done {
+                    return roster.encoding();
+                }
+            }
+        });
+        for batch in receive.iter() {
+            consume(batch?)?;
+        }
+        Ok(parser.join().expect("the roster parsing thread panicked"))
+    })
 }
 
 /// The bad rows found so far: the first [`MAX_LISTED_ERRORS`] listed, the rest counted.
