@@ -208,9 +208,12 @@ pub fn import(
     outcome
 }
 
+/// A valid row with its `row_hash`, or everything wrong with the line.
+type HashedRow = std::result::Result<(MemberRow, String), Vec<RowError>>;
+
 /// Parsed rows with their hashes, and how far into the file they reach.
 struct Batch {
-    rows: Vec<(u64, std::result::Result<(MemberRow, String), Vec<RowError>>)>,
+    rows: Vec<(u64, HashedRow)>,
     bytes: u64,
 }
 
