@@ -12,6 +12,7 @@ pub mod error;
 pub mod insurer;
 pub mod member_key;
 pub mod ops;
+pub mod printfile;
 pub mod secret;
 pub mod settings;
 pub mod text;

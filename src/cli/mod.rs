@@ -5,8 +5,11 @@
 
 pub mod output;
 
+mod batches;
 mod config;
 mod init;
+mod issue;
+mod reissue;
 
 use std::path::PathBuf;
 
@@ -42,6 +45,9 @@ pub struct Cli {
 pub enum Command {
     Init(init::Args),
     Config(config::Args),
+    Issue(issue::Args),
+    Batches(batches::Args),
+    Reissue(reissue::Args),
 }
 
 /// What every command gets: where the database is, how to print, who acts and when.
@@ -73,5 +79,8 @@ pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Init(args) => init::run(args, &app),
         Command::Config(args) => config::run(args, &app),
+        Command::Issue(args) => issue::run(args, &app),
+        Command::Batches(args) => batches::run(args, &app),
+        Command::Reissue(args) => reissue::run(args, &app),
     }
 }

@@ -3,6 +3,8 @@
 //! Each table group has its own file; no other module writes SQL.
 
 pub mod audit;
+pub mod batches;
+pub mod credentials;
 pub mod outbox;
 pub mod secrets;
 pub mod settings;
