@@ -101,7 +101,9 @@ CREATE TABLE credentials (
     used_at       TEXT,
     ended_at      TEXT,
     end_reason    TEXT,
-    CHECK (state = 'pending' OR password_hash IS NOT NULL)
+    -- Only a credential that was never printed has no hash: pending, or revoked because its
+    -- batch was abandoned before the password was minted.
+    CHECK (state IN ('pending', 'revoked') OR password_hash IS NOT NULL)
 ) STRICT;
 -- A member never holds two live credentials of one kind, nor two pending ones (so two batches
 -- being written at once can never both print one member). One live and one pending may meet:

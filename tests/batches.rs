@@ -271,3 +271,313 @@ fn void_revokes_every_unused_credential_and_keeps_the_reason() {
     // Members of a voided batch can be issued again (the one who used theirs is not registered).
     assert_eq!(issue_json(&site, "b2.csv", &[])["count"], 4);
 }
+
+#[test]
+fn reissue_by_postcard_replaces_the_old_credential_in_a_batch_of_one() {
+    let site = Site::new();
+    common::batches_cheap_hashing(&site);
+    let ids = batches_seed_members(&site, 3);
+    issue_json(&site, "first.csv", &[]);
+    let old: Vec<String> = credentials(&site)
+        .into_iter()
+        .filter(|(_, (m, _, _))| *m == ids[1])
+        .map(|(login, _)| login)
+        .collect();
+    let summary = site.json(&[
+        "reissue", "7001-2", "--via", "postcard", "--reason", "postcard expired", "--out", "re.csv",
+    ]);
+    assert_eq!((summary["kind"].as_str(), summary["count"].as_u64()), (Some("reissue"), Some(1)));
+    let rows = read_print_file(&site.path("re.csv"), true);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0][0], summary["batch_id"].to_string());
+    let creds = credentials(&site);
+    assert_eq!(creds[&old[0]].1, "revoked", "the old credential dies");
+    let (member, state, hash) = &creds[&rows[0][5]];
+    assert_eq!((*member, state.as_str()), (ids[1], "live"));
+    let typed = credential::normalize_typed_password(&rows[0][6]);
+    assert!(secret::verify_password(hash.as_deref().unwrap(), &typed).unwrap());
+    assert_eq!(
+        query_i64(&site, "SELECT count(*) FROM credentials WHERE state = 'live'"),
+        3
+    );
+    let audit: String = batches_conn(&site)
+        .query_row("SELECT detail FROM audit WHERE action = 'batch.issue' AND member_id = ?1", [ids[1]], |r| r.get(0))
+        .unwrap();
+    assert!(audit.contains("reason: postcard expired"), "{audit}");
+    assert!(!audit.contains(&rows[0][6]), "no password in the audit trail");
+}
+
+#[test]
+fn reissue_refusals_and_email_for_registered_members() {
+    let site = Site::new();
+    common::batches_cheap_hashing(&site);
+    let ids = batches_seed_members(&site, 3);
+    let conn = batches_conn(&site);
+    conn.execute(
+        "UPDATE accounts SET user_id = 'sato.taro', registered_at = '2026-11-10T00:00:00Z',
+         email = 'taro@example.jp', email_confirmed_at = '2026-11-10T00:05:00Z' WHERE member_id = ?1",
+        [ids[0]],
+    )
+    .unwrap();
+    conn.execute(
+        "UPDATE accounts SET user_id = 'suzuki.h', registered_at = '2026-11-10T00:00:00Z',
+         email = 'h@example.jp' WHERE member_id = ?1",
+        [ids[1]],
+    )
+    .unwrap();
+    let postcard = ["--via", "postcard", "--reason", "lost", "--out", "r.csv"];
+    site.cmd()
+        .args(["reissue", "7001-1"])
+        .args(postcard)
+        .assert()
+        .code(5)
+        .stderr(predicate::str::contains(format!("member {} has registered", ids[0])))
+        .stderr(predicate::str::contains("help: send a temporary password instead: `hagaki reissue MEMBER --via email`"));
+    site.cmd()
+        .args(["reissue", "7001-99"])
+        .args(postcard)
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("member 7001-99 not found"));
+    site.cmd()
+        .args(["reissue", "7001-1-01", "--via", "email", "--reason", "x"])
+        .assert()
+        .code(5)
+        .stderr(predicate::str::contains("is a dependent"));
+    site.cmd()
+        .args(["reissue", "7001-2", "--via", "email", "--reason", "forgot"])
+        .assert()
+        .code(5)
+        .stderr(predicate::str::contains(format!("member {} has no confirmed email", ids[1])));
+    site.cmd()
+        .args(["reissue", "7001-3", "--via", "email", "--reason", "forgot"])
+        .assert()
+        .code(5)
+        .stderr(predicate::str::contains("has not registered"));
+    assert!(!site.path("r.csv").exists());
+    assert_eq!(query_i64(&site, "SELECT count(*) FROM outbox"), 0);
+
+    let queued = site.json(&["reissue", "7001-1", "--via", "email", "--reason", "forgot password"]);
+    assert_eq!(queued["member_id"], ids[0]);
+    assert_eq!(queued["to"], "taro@example.jp");
+    let (kind, to, payload, member): (String, String, String, i64) = batches_conn(&site)
+        .query_row("SELECT kind, to_addr, payload, member_id FROM outbox", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .unwrap();
+    assert_eq!((kind.as_str(), to.as_str(), member), ("temporary_password", "taro@example.jp", ids[0]));
+    assert_eq!(payload, r#"{"user_id":"sato.taro"}"#, "no secret in the outbox");
+    assert_eq!(query_i64(&site, "SELECT count(*) FROM credentials"), 0, "minted at send time");
+}
+
+#[test]
+fn reminder_batch_picks_exactly_the_never_verified_members() {
+    let site = Site::new();
+    common::batches_cheap_hashing(&site);
+    let ids = batches_seed_members(&site, 6);
+    issue_json(&site, "first.csv", &[]);
+    let conn = batches_conn(&site);
+    let set = |sql: &str, id: i64| {
+        conn.execute(sql, [id]).unwrap();
+    };
+    let checked = "UPDATE accounts SET identity_checked_at = '2026-11-12T00:00:00Z' WHERE member_id = ?1";
+    set(checked, ids[0]);
+    set(checked, ids[1]);
+    set(checked, ids[2]);
+    set("UPDATE accounts SET registered_at = '2026-11-13T00:00:00Z' WHERE member_id = ?1", ids[2]);
+    set("UPDATE members SET retired_at = '2026-11-14T00:00:00Z' WHERE id = ?1", ids[3]);
+    // A member issued later, outside batch 1, who never verified either.
+    batches_insert_member(&conn, "7002", "1", "00", "森 次郎", "0600001", "北海道札幌市", "");
+    issue_json(&site, "second.csv", &[]);
+
+    let summary = site.json(&[
+        "reissue", "--reminder", "--batch", "1", "--reason", "reminder mailing", "--out", "rem.csv",
+    ]);
+    assert_eq!((summary["kind"].as_str(), summary["count"].as_u64()), (Some("reminder"), Some(2)));
+    let rows = read_print_file(&site.path("rem.csv"), true);
+    let creds = credentials(&site);
+    let mut got: Vec<i64> = rows.iter().map(|r| creds[&r[5]].0).collect();
+    got.sort();
+    assert_eq!(got, vec![ids[4], ids[5]]);
+    for id in [ids[4], ids[5]] {
+        let states: Vec<&str> = creds.values().filter(|c| c.0 == id).map(|c| c.1.as_str()).collect();
+        assert_eq!(states.iter().filter(|s| **s == "live").count(), 1);
+        assert_eq!(states.iter().filter(|s| **s == "revoked").count(), 1);
+    }
+    // Without --batch: every batch, so the later member is included; already-reminded count again.
+    let all = site.json(&["reissue", "--reminder", "--reason", "again", "--out", "rem2.csv"]);
+    assert_eq!(all["count"], 3);
+    site.cmd()
+        .args(["reissue", "--reminder", "--batch", "42", "--reason", "x", "--out", "r.csv"])
+        .assert()
+        .code(4);
+}
+
+/// The crash-safety invariant: a live credential belongs to an issued batch whose print file
+/// exists, matches the recorded SHA-256 and holds that credential's row.
+fn assert_live_only_with_whole_file(site: &Site) {
+    let conn = batches_conn(site);
+    let mut stmt = conn
+        .prepare(
+            "SELECT c.login_id, b.id, b.state, b.file_name, b.file_sha256 FROM credentials c
+             LEFT JOIN batches b ON b.id = c.batch_id WHERE c.state = 'live'",
+        )
+        .unwrap();
+    let live: Vec<(String, i64, String, Option<String>, Option<String>)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    let mut files: HashMap<i64, HashSet<String>> = HashMap::new();
+    for (login, batch, state, file, sha) in live {
+        assert_eq!(state, "issued", "live credential {login} in a batch that is {state}");
+        let ids = files.entry(batch).or_insert_with(|| {
+            let path = Path::new(file.as_deref().expect("issued batch names its file"));
+            assert!(path.exists(), "print file of batch {batch} is missing");
+            assert_eq!(Some(secret::sha256_hex(common::bytes(path))), sha, "batch {batch} digest");
+            read_print_file(path, true).into_iter().map(|r| r[5].clone()).collect()
+        });
+        assert!(ids.contains(&login), "live {login} is not in its batch's print file");
+    }
+}
+
+fn assert_nobody_has_two_live(site: &Site) {
+    assert_eq!(
+        query_i64(
+            site,
+            "SELECT count(*) FROM (SELECT member_id FROM credentials WHERE state = 'live'
+             GROUP BY member_id, kind HAVING count(*) > 1)"
+        ),
+        0
+    );
+}
+
+#[test]
+fn issue_killed_at_any_moment_leaves_no_live_credential_without_its_file() {
+    // Kill points are fractions of a measured uninterrupted run, so they spread across the
+    // phases however busy the machine is.
+    let site = Site::new();
+    common::batches_cheap_hashing(&site);
+    batches_seed_members(&site, 150);
+    let started = std::time::Instant::now();
+    issue_json(&site, "whole.csv", &[]);
+    let whole_ms = started.elapsed().as_millis() as u64;
+    eprintln!("uninterrupted run: {whole_ms} ms");
+    let mut recovered = 0;
+    for delay_ms in [0, 5, 20, 45, 70, 95].map(|pct| whole_ms * pct / 100) {
+        let site = Site::new();
+        common::batches_cheap_hashing(&site);
+        batches_seed_members(&site, 150);
+        let mut child = common::batches_spawnable(&site)
+            .args(["issue", "--out", "killed.csv"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        assert_live_only_with_whole_file(&site);
+        let pending = query_i64(&site, "SELECT count(*) FROM batches WHERE state = 'pending'");
+        recovered += pending;
+
+        let summary = issue_json(&site, "rerun.csv", &[]);
+        assert_eq!(summary["recovered"].as_array().unwrap().len() as i64, pending);
+        assert_live_only_with_whole_file(&site);
+        assert_nobody_has_two_live(&site);
+        assert_eq!(
+            query_i64(&site, "SELECT count(DISTINCT member_id) FROM credentials WHERE state = 'live'"),
+            150,
+            "after the rerun everyone holds a live credential (killed after {delay_ms} ms)"
+        );
+        assert_eq!(query_i64(&site, "SELECT count(*) FROM batches WHERE state = 'pending'"), 0);
+        let temps = std::fs::read_dir(site.dir.path())
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".tmp"))
+            .count();
+        assert_eq!(temps, 0, "no temporary print file is left behind");
+    }
+    assert!(recovered > 0, "at least one kill landed while a batch was being written");
+}
+
+/// Puts an issued batch back into the state a run killed in phase 3 would leave.
+fn rewind_to_pending(site: &Site, batch: i64, keep_digest: bool) {
+    let conn = batches_conn(site);
+    conn.execute("UPDATE credentials SET state = 'pending' WHERE batch_id = ?1", [batch])
+        .unwrap();
+    let sql = if keep_digest {
+        "UPDATE batches SET state = 'pending' WHERE id = ?1"
+    } else {
+        "UPDATE batches SET state = 'pending', file_sha256 = NULL WHERE id = ?1"
+    };
+    conn.execute(sql, [batch]).unwrap();
+}
+
+#[test]
+fn a_run_killed_after_its_file_was_in_place_is_completed_by_the_next_run() {
+    let site = Site::new();
+    common::batches_cheap_hashing(&site);
+    batches_seed_members(&site, 5);
+    issue_json(&site, "done.csv", &[]);
+    rewind_to_pending(&site, 1, true);
+    let summary = issue_json(&site, "next.csv", &[]);
+    assert_eq!(summary["recovered"][0]["outcome"], "completed");
+    assert_eq!(summary["count"], 0);
+    assert_eq!(query_i64(&site, "SELECT count(*) FROM credentials WHERE state = 'live'"), 5);
+    assert_live_only_with_whole_file(&site);
+}
+
+#[test]
+fn a_run_killed_before_its_file_was_in_place_is_abandoned_and_reissued() {
+    let site = Site::new();
+    common::batches_cheap_hashing(&site);
+    batches_seed_members(&site, 5);
+    issue_json(&site, "done.csv", &[]);
+    // Killed between recording the digest and linking the file: only the temp file exists.
+    let temp = site.path(".done.csv.hagaki-1.tmp");
+    std::fs::rename(site.path("done.csv"), &temp).unwrap();
+    rewind_to_pending(&site, 1, true);
+    let summary = issue_json(&site, "next.csv", &[]);
+    assert_eq!(summary["recovered"][0]["outcome"], "abandoned");
+    assert_eq!(summary["count"], 5, "the abandoned members are issued again");
+    assert!(!temp.exists());
+    assert_eq!(query_i64(&site, "SELECT count(*) FROM credentials WHERE state = 'revoked'"), 5);
+    assert_eq!(site.json(&["batches", "show", "1"])["state"], "abandoned");
+    assert_live_only_with_whole_file(&site);
+    assert_nobody_has_two_live(&site);
+}
+
+#[test]
+fn two_issue_runs_at_once_never_print_a_member_twice() {
+    let site = Site::new();
+    common::batches_cheap_hashing(&site);
+    batches_seed_members(&site, 40);
+    let spawn = |out: &str| {
+        common::batches_spawnable(&site)
+            .args(["--format", "json", "issue", "--out", out])
+            .stderr(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn("a.csv"), spawn("b.csv"));
+    let mut total = 0;
+    for child in [a, b] {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        total += summary["count"].as_u64().unwrap();
+    }
+    assert_eq!(total, 40);
+    let mut logins = Vec::new();
+    for f in ["a.csv", "b.csv"] {
+        if site.path(f).exists() {
+            logins.extend(read_print_file(&site.path(f), true).into_iter().map(|r| r[5].clone()));
+        }
+    }
+    assert_eq!(logins.len(), 40);
+    assert_eq!(logins.iter().collect::<HashSet<_>>().len(), 40, "no login ID repeats");
+    assert_live_only_with_whole_file(&site);
+    assert_nobody_has_two_live(&site);
+    assert_eq!(query_i64(&site, "SELECT count(*) FROM credentials WHERE state = 'live'"), 40);
+}
