@@ -211,7 +211,9 @@ impl<W: Write> PrintWriter<W> {
                 let (bytes, _, had_errors) = encoding_rs::SHIFT_JIS.encode(&self.line);
                 // Every field was checked first; this guards the header and the separators.
                 if had_errors {
-                    return Err(io::Error::other("a print line could not be encoded in CP932"));
+                    return Err(io::Error::other(
+                        "a print line could not be encoded in CP932",
+                    ));
                 }
                 bytes
             }
@@ -301,12 +303,20 @@ mod tests {
         let mut w = PrintWriter::new(Vec::new(), Encoding::Utf8).unwrap();
         w.write_row(&row("𠮷田 花子", "")).unwrap();
         let (bytes, _) = w.finish().unwrap();
-        assert!(String::from_utf8(bytes).unwrap().contains("\r\n3,1,100-0001,"));
+        assert!(
+            String::from_utf8(bytes)
+                .unwrap()
+                .contains("\r\n3,1,100-0001,")
+        );
     }
 
     #[test]
     fn check_member_finds_the_first_bad_field() {
-        let ok = check_member(Encoding::Cp932, 7, &[("氏名", "髙橋 一郎"), ("住所", "大阪府")]);
+        let ok = check_member(
+            Encoding::Cp932,
+            7,
+            &[("氏名", "髙橋 一郎"), ("住所", "大阪府")],
+        );
         assert_eq!(ok, Ok(()), "髙 is in CP932's IBM extensions");
         let bad = check_member(Encoding::Cp932, 7, &[("氏名", "佐藤"), ("住所", "𠮷野町")]);
         assert_eq!(bad.unwrap_err().field, "住所");

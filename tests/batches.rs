@@ -36,8 +36,18 @@ fn read_print_file(path: &Path, cp932: bool) -> Vec<Vec<String>> {
     assert_eq!(
         header,
         [
-            "バッチ", "連番", "郵便番号", "住所", "氏名", "仮ユーザID", "仮パスワード", "発行日",
-            "有効期限", "保険者名", "保険者番号", "ポータルURL"
+            "バッチ",
+            "連番",
+            "郵便番号",
+            "住所",
+            "氏名",
+            "仮ユーザID",
+            "仮パスワード",
+            "発行日",
+            "有効期限",
+            "保険者名",
+            "保険者番号",
+            "ポータルURL"
         ]
     );
     reader
@@ -87,10 +97,17 @@ fn issue_writes_a_cp932_print_file_that_reconciles_with_the_database() {
     assert_eq!(summary["issued_on"], "2026-11-18");
     assert_eq!(summary["expires_on"], "2027-02-16");
     let file = site.path("batch1.csv");
-    assert_eq!(summary["file"], file.canonicalize().unwrap().display().to_string());
+    assert_eq!(
+        summary["file"],
+        file.canonicalize().unwrap().display().to_string()
+    );
 
     let mode = std::fs::metadata(&file).unwrap().permissions().mode();
-    assert_eq!(mode & 0o777, 0o600, "only the owner may read the print file");
+    assert_eq!(
+        mode & 0o777,
+        0o600,
+        "only the owner may read the print file"
+    );
     let sha = secret::sha256_hex(common::bytes(&file));
     assert_eq!(summary["sha256"], sha.as_str());
     let shown = site.json(&["batches", "show", "1"]);
@@ -99,7 +116,11 @@ fn issue_writes_a_cp932_print_file_that_reconciles_with_the_database() {
     assert_eq!(shown["credentials"]["live"], 12);
 
     let rows = read_print_file(&file, true);
-    assert_eq!(rows.len(), insured.len(), "one row per insured person, no dependents");
+    assert_eq!(
+        rows.len(),
+        insured.len(),
+        "one row per insured person, no dependents"
+    );
     let postal: Vec<&str> = rows.iter().map(|r| r[2].as_str()).collect();
     let mut sorted = postal.clone();
     sorted.sort();
@@ -116,11 +137,23 @@ fn issue_writes_a_cp932_print_file_that_reconciles_with_the_database() {
             Ok(row[5].as_str())
         );
         assert!(is_printed_password(&row[6]), "{}", row[6]);
-        assert_eq!(&row[7..], ["2026-11-18", "2027-02-16", "ひまわり健康保険組合", "06130090", "https://portal.himawari-kenpo.example.jp/"]);
+        assert_eq!(
+            &row[7..],
+            [
+                "2026-11-18",
+                "2027-02-16",
+                "ひまわり健康保険組合",
+                "06130090",
+                "https://portal.himawari-kenpo.example.jp/"
+            ]
+        );
         let (_, state, hash) = &stored[&row[5]];
         assert_eq!(state, "live");
         let hash = hash.as_deref().unwrap();
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
         let typed = credential::normalize_typed_password(&row[6].to_uppercase());
         assert!(secret::verify_password(hash, &typed).unwrap());
         printed.push(row[6].clone());
@@ -133,9 +166,15 @@ fn issue_writes_a_cp932_print_file_that_reconciles_with_the_database() {
         db_bytes.extend(common::bytes(&wal));
     }
     for p in &printed {
-        assert!(!common::contains(&db_bytes, p.as_bytes()), "printed password in the database");
+        assert!(
+            !common::contains(&db_bytes, p.as_bytes()),
+            "printed password in the database"
+        );
         let normal = credential::normalize_typed_password(p);
-        assert!(!common::contains(&db_bytes, normal.as_bytes()), "password in the database");
+        assert!(
+            !common::contains(&db_bytes, normal.as_bytes()),
+            "password in the database"
+        );
     }
 }
 
@@ -144,7 +183,16 @@ fn utf8_print_file_holds_characters_cp932_cannot() {
     let site = Site::new();
     common::batches_cheap_hashing(&site);
     let conn = batches_conn(&site);
-    batches_insert_member(&conn, "8001", "1", "00", "𠮷田 花子", "1500001", "東京都渋谷区神宮前1-2-3", "");
+    batches_insert_member(
+        &conn,
+        "8001",
+        "1",
+        "00",
+        "𠮷田 花子",
+        "1500001",
+        "東京都渋谷区神宮前1-2-3",
+        "",
+    );
     let summary = issue_json(&site, "utf8.csv", &["--encoding", "utf-8"]);
     assert_eq!(summary["encoding"], "utf-8");
     let rows = read_print_file(&site.path("utf8.csv"), false);
@@ -159,7 +207,16 @@ fn a_name_cp932_cannot_hold_fails_the_batch_naming_the_member() {
     common::batches_cheap_hashing(&site);
     batches_seed_members(&site, 3);
     let conn = batches_conn(&site);
-    let bad = batches_insert_member(&conn, "8001", "1", "00", "𠮷田 花子", "1500001", "東京都渋谷区", "");
+    let bad = batches_insert_member(
+        &conn,
+        "8001",
+        "1",
+        "00",
+        "𠮷田 花子",
+        "1500001",
+        "東京都渋谷区",
+        "",
+    );
     site.cmd()
         .args(["issue", "--out", "batch.csv"])
         .assert()
@@ -187,7 +244,10 @@ fn limit_member_and_dry_run_narrow_and_nobody_is_issued_twice() {
     common::batches_cheap_hashing(&site);
     batches_seed_members(&site, 7);
     let dry = issue_json(&site, "dry.csv", &["--dry-run"]);
-    assert_eq!((dry["count"].as_u64(), dry["dry_run"].as_bool()), (Some(7), Some(true)));
+    assert_eq!(
+        (dry["count"].as_u64(), dry["dry_run"].as_bool()),
+        (Some(7), Some(true))
+    );
     assert!(!site.path("dry.csv").exists());
     assert_eq!(query_i64(&site, "SELECT count(*) FROM batches"), 0);
 
@@ -211,9 +271,16 @@ fn limit_member_and_dry_run_narrow_and_nobody_is_issued_twice() {
         }
     }
     assert_eq!(members.len(), 7);
-    assert_eq!(members.iter().collect::<HashSet<_>>().len(), 7, "nobody printed twice");
     assert_eq!(
-        query_i64(&site, "SELECT count(DISTINCT member_id) FROM credentials WHERE state = 'live'"),
+        members.iter().collect::<HashSet<_>>().len(),
+        7,
+        "nobody printed twice"
+    );
+    assert_eq!(
+        query_i64(
+            &site,
+            "SELECT count(DISTINCT member_id) FROM credentials WHERE state = 'live'"
+        ),
         7
     );
     site.cmd()
@@ -233,7 +300,10 @@ fn issue_refuses_to_overwrite_a_file() {
         .assert()
         .code(5)
         .stderr(predicate::str::contains("never overwritten"));
-    assert_eq!(std::fs::read_to_string(site.path("taken.csv")).unwrap(), "keep me");
+    assert_eq!(
+        std::fs::read_to_string(site.path("taken.csv")).unwrap(),
+        "keep me"
+    );
     assert_eq!(query_i64(&site, "SELECT count(*) FROM credentials"), 0);
 }
 
@@ -253,7 +323,10 @@ fn void_revokes_every_unused_credential_and_keeps_the_reason() {
     assert_eq!(voided["credentials"]["used"], 1);
     assert!(voided["credentials"].get("live").is_none());
     assert_eq!(
-        query_i64(&site, "SELECT count(*) FROM audit WHERE action = 'batch.void' AND detail LIKE '%lost in the post%'"),
+        query_i64(
+            &site,
+            "SELECT count(*) FROM audit WHERE action = 'batch.void' AND detail LIKE '%lost in the post%'"
+        ),
         1
     );
     site.cmd()
@@ -284,9 +357,19 @@ fn reissue_by_postcard_replaces_the_old_credential_in_a_batch_of_one() {
         .map(|(login, _)| login)
         .collect();
     let summary = site.json(&[
-        "reissue", "7001-2", "--via", "postcard", "--reason", "postcard expired", "--out", "re.csv",
+        "reissue",
+        "7001-2",
+        "--via",
+        "postcard",
+        "--reason",
+        "postcard expired",
+        "--out",
+        "re.csv",
     ]);
-    assert_eq!((summary["kind"].as_str(), summary["count"].as_u64()), (Some("reissue"), Some(1)));
+    assert_eq!(
+        (summary["kind"].as_str(), summary["count"].as_u64()),
+        (Some("reissue"), Some(1))
+    );
     let rows = read_print_file(&site.path("re.csv"), true);
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0][0], summary["batch_id"].to_string());
@@ -297,14 +380,24 @@ fn reissue_by_postcard_replaces_the_old_credential_in_a_batch_of_one() {
     let typed = credential::normalize_typed_password(&rows[0][6]);
     assert!(secret::verify_password(hash.as_deref().unwrap(), &typed).unwrap());
     assert_eq!(
-        query_i64(&site, "SELECT count(*) FROM credentials WHERE state = 'live'"),
+        query_i64(
+            &site,
+            "SELECT count(*) FROM credentials WHERE state = 'live'"
+        ),
         3
     );
     let audit: String = batches_conn(&site)
-        .query_row("SELECT detail FROM audit WHERE action = 'batch.issue' AND member_id = ?1", [ids[1]], |r| r.get(0))
+        .query_row(
+            "SELECT detail FROM audit WHERE action = 'batch.issue' AND member_id = ?1",
+            [ids[1]],
+            |r| r.get(0),
+        )
         .unwrap();
     assert!(audit.contains("reason: postcard expired"), "{audit}");
-    assert!(!audit.contains(&rows[0][6]), "no password in the audit trail");
+    assert!(
+        !audit.contains(&rows[0][6]),
+        "no password in the audit trail"
+    );
 }
 
 #[test]
@@ -331,8 +424,13 @@ fn reissue_refusals_and_email_for_registered_members() {
         .args(postcard)
         .assert()
         .code(5)
-        .stderr(predicate::str::contains(format!("member {} has registered", ids[0])))
-        .stderr(predicate::str::contains("help: send a temporary password instead: `hagaki reissue MEMBER --via email`"));
+        .stderr(predicate::str::contains(format!(
+            "member {} has registered",
+            ids[0]
+        )))
+        .stderr(predicate::str::contains(
+            "help: send a temporary password instead: `hagaki reissue MEMBER --via email`",
+        ));
     site.cmd()
         .args(["reissue", "7001-99"])
         .args(postcard)
@@ -348,7 +446,10 @@ fn reissue_refusals_and_email_for_registered_members() {
         .args(["reissue", "7001-2", "--via", "email", "--reason", "forgot"])
         .assert()
         .code(5)
-        .stderr(predicate::str::contains(format!("member {} has no confirmed email", ids[1])));
+        .stderr(predicate::str::contains(format!(
+            "member {} has no confirmed email",
+            ids[1]
+        )));
     site.cmd()
         .args(["reissue", "7001-3", "--via", "email", "--reason", "forgot"])
         .assert()
@@ -357,17 +458,36 @@ fn reissue_refusals_and_email_for_registered_members() {
     assert!(!site.path("r.csv").exists());
     assert_eq!(query_i64(&site, "SELECT count(*) FROM outbox"), 0);
 
-    let queued = site.json(&["reissue", "7001-1", "--via", "email", "--reason", "forgot password"]);
+    let queued = site.json(&[
+        "reissue",
+        "7001-1",
+        "--via",
+        "email",
+        "--reason",
+        "forgot password",
+    ]);
     assert_eq!(queued["member_id"], ids[0]);
     assert_eq!(queued["to"], "taro@example.jp");
     let (kind, to, payload, member): (String, String, String, i64) = batches_conn(&site)
-        .query_row("SELECT kind, to_addr, payload, member_id FROM outbox", [], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        })
+        .query_row(
+            "SELECT kind, to_addr, payload, member_id FROM outbox",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
         .unwrap();
-    assert_eq!((kind.as_str(), to.as_str(), member), ("temporary_password", "taro@example.jp", ids[0]));
-    assert_eq!(payload, r#"{"user_id":"sato.taro"}"#, "no secret in the outbox");
-    assert_eq!(query_i64(&site, "SELECT count(*) FROM credentials"), 0, "minted at send time");
+    assert_eq!(
+        (kind.as_str(), to.as_str(), member),
+        ("temporary_password", "taro@example.jp", ids[0])
+    );
+    assert_eq!(
+        payload, r#"{"user_id":"sato.taro"}"#,
+        "no secret in the outbox"
+    );
+    assert_eq!(
+        query_i64(&site, "SELECT count(*) FROM credentials"),
+        0,
+        "minted at send time"
+    );
 }
 
 #[test]
@@ -380,38 +500,87 @@ fn reminder_batch_picks_exactly_the_never_verified_members() {
     let set = |sql: &str, id: i64| {
         conn.execute(sql, [id]).unwrap();
     };
-    let checked = "UPDATE accounts SET identity_checked_at = '2026-11-12T00:00:00Z' WHERE member_id = ?1";
+    let checked =
+        "UPDATE accounts SET identity_checked_at = '2026-11-12T00:00:00Z' WHERE member_id = ?1";
     set(checked, ids[0]);
     set(checked, ids[1]);
     set(checked, ids[2]);
-    set("UPDATE accounts SET registered_at = '2026-11-13T00:00:00Z' WHERE member_id = ?1", ids[2]);
-    set("UPDATE members SET retired_at = '2026-11-14T00:00:00Z' WHERE id = ?1", ids[3]);
+    set(
+        "UPDATE accounts SET registered_at = '2026-11-13T00:00:00Z' WHERE member_id = ?1",
+        ids[2],
+    );
+    set(
+        "UPDATE members SET retired_at = '2026-11-14T00:00:00Z' WHERE id = ?1",
+        ids[3],
+    );
     // A member issued later, outside batch 1, who never verified either.
-    batches_insert_member(&conn, "7002", "1", "00", "森 次郎", "0600001", "北海道札幌市", "");
+    batches_insert_member(
+        &conn,
+        "7002",
+        "1",
+        "00",
+        "森 次郎",
+        "0600001",
+        "北海道札幌市",
+        "",
+    );
     issue_json(&site, "second.csv", &[]);
 
     let summary = site.json(&[
-        "reissue", "--reminder", "--batch", "1", "--reason", "reminder mailing", "--out", "rem.csv",
+        "reissue",
+        "--reminder",
+        "--batch",
+        "1",
+        "--reason",
+        "reminder mailing",
+        "--out",
+        "rem.csv",
     ]);
-    assert_eq!((summary["kind"].as_str(), summary["count"].as_u64()), (Some("reminder"), Some(2)));
+    assert_eq!(
+        (summary["kind"].as_str(), summary["count"].as_u64()),
+        (Some("reminder"), Some(2))
+    );
     let rows = read_print_file(&site.path("rem.csv"), true);
     let creds = credentials(&site);
     let mut got: Vec<i64> = rows.iter().map(|r| creds[&r[5]].0).collect();
     got.sort();
     assert_eq!(got, vec![ids[4], ids[5]]);
     for id in [ids[4], ids[5]] {
-        let states: Vec<&str> = creds.values().filter(|c| c.0 == id).map(|c| c.1.as_str()).collect();
+        let states: Vec<&str> = creds
+            .values()
+            .filter(|c| c.0 == id)
+            .map(|c| c.1.as_str())
+            .collect();
         assert_eq!(states.iter().filter(|s| **s == "live").count(), 1);
         assert_eq!(states.iter().filter(|s| **s == "revoked").count(), 1);
     }
     // Without --batch: every batch, so the later member is included; already-reminded count again.
-    let all = site.json(&["reissue", "--reminder", "--reason", "again", "--out", "rem2.csv"]);
+    let all = site.json(&[
+        "reissue",
+        "--reminder",
+        "--reason",
+        "again",
+        "--out",
+        "rem2.csv",
+    ]);
     assert_eq!(all["count"], 3);
     site.cmd()
-        .args(["reissue", "--reminder", "--batch", "42", "--reason", "x", "--out", "r.csv"])
+        .args([
+            "reissue",
+            "--reminder",
+            "--batch",
+            "42",
+            "--reason",
+            "x",
+            "--out",
+            "r.csv",
+        ])
         .assert()
         .code(4);
 }
+
+/// login ID, batch id, batch state, file name, file digest.
+type LiveRow = (String, i64, String, Option<String>, Option<String>);
 
 /// The crash-safety invariant: a live credential belongs to an issued batch whose print file
 /// exists, matches the recorded SHA-256 and holds that credential's row.
@@ -423,21 +592,36 @@ fn assert_live_only_with_whole_file(site: &Site) {
              LEFT JOIN batches b ON b.id = c.batch_id WHERE c.state = 'live'",
         )
         .unwrap();
-    let live: Vec<(String, i64, String, Option<String>, Option<String>)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+    let live: Vec<LiveRow> = stmt
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
         .unwrap()
         .collect::<rusqlite::Result<_>>()
         .unwrap();
     let mut files: HashMap<i64, HashSet<String>> = HashMap::new();
     for (login, batch, state, file, sha) in live {
-        assert_eq!(state, "issued", "live credential {login} in a batch that is {state}");
+        assert_eq!(
+            state, "issued",
+            "live credential {login} in a batch that is {state}"
+        );
         let ids = files.entry(batch).or_insert_with(|| {
             let path = Path::new(file.as_deref().expect("issued batch names its file"));
             assert!(path.exists(), "print file of batch {batch} is missing");
-            assert_eq!(Some(secret::sha256_hex(common::bytes(path))), sha, "batch {batch} digest");
-            read_print_file(path, true).into_iter().map(|r| r[5].clone()).collect()
+            assert_eq!(
+                Some(secret::sha256_hex(common::bytes(path))),
+                sha,
+                "batch {batch} digest"
+            );
+            read_print_file(path, true)
+                .into_iter()
+                .map(|r| r[5].clone())
+                .collect()
         });
-        assert!(ids.contains(&login), "live {login} is not in its batch's print file");
+        assert!(
+            ids.contains(&login),
+            "live {login} is not in its batch's print file"
+        );
     }
 }
 
@@ -478,33 +662,60 @@ fn issue_killed_at_any_moment_leaves_no_live_credential_without_its_file() {
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
         assert_live_only_with_whole_file(&site);
-        let pending = query_i64(&site, "SELECT count(*) FROM batches WHERE state = 'pending'");
+        let pending = query_i64(
+            &site,
+            "SELECT count(*) FROM batches WHERE state = 'pending'",
+        );
         recovered += pending;
 
         let summary = issue_json(&site, "rerun.csv", &[]);
-        assert_eq!(summary["recovered"].as_array().unwrap().len() as i64, pending);
+        assert_eq!(
+            summary["recovered"].as_array().unwrap().len() as i64,
+            pending
+        );
         assert_live_only_with_whole_file(&site);
         assert_nobody_has_two_live(&site);
         assert_eq!(
-            query_i64(&site, "SELECT count(DISTINCT member_id) FROM credentials WHERE state = 'live'"),
+            query_i64(
+                &site,
+                "SELECT count(DISTINCT member_id) FROM credentials WHERE state = 'live'"
+            ),
             150,
             "after the rerun everyone holds a live credential (killed after {delay_ms} ms)"
         );
-        assert_eq!(query_i64(&site, "SELECT count(*) FROM batches WHERE state = 'pending'"), 0);
+        assert_eq!(
+            query_i64(
+                &site,
+                "SELECT count(*) FROM batches WHERE state = 'pending'"
+            ),
+            0
+        );
         let temps = std::fs::read_dir(site.dir.path())
             .unwrap()
-            .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".tmp"))
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .ends_with(".tmp")
+            })
             .count();
         assert_eq!(temps, 0, "no temporary print file is left behind");
     }
-    assert!(recovered > 0, "at least one kill landed while a batch was being written");
+    assert!(
+        recovered > 0,
+        "at least one kill landed while a batch was being written"
+    );
 }
 
 /// Puts an issued batch back into the state a run killed in phase 3 would leave.
 fn rewind_to_pending(site: &Site, batch: i64, keep_digest: bool) {
     let conn = batches_conn(site);
-    conn.execute("UPDATE credentials SET state = 'pending' WHERE batch_id = ?1", [batch])
-        .unwrap();
+    conn.execute(
+        "UPDATE credentials SET state = 'pending' WHERE batch_id = ?1",
+        [batch],
+    )
+    .unwrap();
     let sql = if keep_digest {
         "UPDATE batches SET state = 'pending' WHERE id = ?1"
     } else {
@@ -523,7 +734,13 @@ fn a_run_killed_after_its_file_was_in_place_is_completed_by_the_next_run() {
     let summary = issue_json(&site, "next.csv", &[]);
     assert_eq!(summary["recovered"][0]["outcome"], "completed");
     assert_eq!(summary["count"], 0);
-    assert_eq!(query_i64(&site, "SELECT count(*) FROM credentials WHERE state = 'live'"), 5);
+    assert_eq!(
+        query_i64(
+            &site,
+            "SELECT count(*) FROM credentials WHERE state = 'live'"
+        ),
+        5
+    );
     assert_live_only_with_whole_file(&site);
 }
 
@@ -539,9 +756,18 @@ fn a_run_killed_before_its_file_was_in_place_is_abandoned_and_reissued() {
     rewind_to_pending(&site, 1, true);
     let summary = issue_json(&site, "next.csv", &[]);
     assert_eq!(summary["recovered"][0]["outcome"], "abandoned");
-    assert_eq!(summary["count"], 5, "the abandoned members are issued again");
+    assert_eq!(
+        summary["count"], 5,
+        "the abandoned members are issued again"
+    );
     assert!(!temp.exists());
-    assert_eq!(query_i64(&site, "SELECT count(*) FROM credentials WHERE state = 'revoked'"), 5);
+    assert_eq!(
+        query_i64(
+            &site,
+            "SELECT count(*) FROM credentials WHERE state = 'revoked'"
+        ),
+        5
+    );
     assert_eq!(site.json(&["batches", "show", "1"])["state"], "abandoned");
     assert_live_only_with_whole_file(&site);
     assert_nobody_has_two_live(&site);
@@ -572,12 +798,26 @@ fn two_issue_runs_at_once_never_print_a_member_twice() {
     let mut logins = Vec::new();
     for f in ["a.csv", "b.csv"] {
         if site.path(f).exists() {
-            logins.extend(read_print_file(&site.path(f), true).into_iter().map(|r| r[5].clone()));
+            logins.extend(
+                read_print_file(&site.path(f), true)
+                    .into_iter()
+                    .map(|r| r[5].clone()),
+            );
         }
     }
     assert_eq!(logins.len(), 40);
-    assert_eq!(logins.iter().collect::<HashSet<_>>().len(), 40, "no login ID repeats");
+    assert_eq!(
+        logins.iter().collect::<HashSet<_>>().len(),
+        40,
+        "no login ID repeats"
+    );
     assert_live_only_with_whole_file(&site);
     assert_nobody_has_two_live(&site);
-    assert_eq!(query_i64(&site, "SELECT count(*) FROM credentials WHERE state = 'live'"), 40);
+    assert_eq!(
+        query_i64(
+            &site,
+            "SELECT count(*) FROM credentials WHERE state = 'live'"
+        ),
+        40
+    );
 }

@@ -36,8 +36,16 @@ pub fn run(args: Args, app: &App) -> Result<u8> {
             let all = batches::list(&conn)?;
             app.out.data(&all, |all| {
                 let mut t = Table::new([
-                    "id", "kind", "state", "issued_on", "expires_on", "count", "live", "used",
-                    "revoked", "file",
+                    "id",
+                    "kind",
+                    "state",
+                    "issued_on",
+                    "expires_on",
+                    "count",
+                    "live",
+                    "used",
+                    "revoked",
+                    "file",
                 ]);
                 for b in all {
                     let n = |s: &str| b.credentials.get(s).copied().unwrap_or(0);
@@ -64,9 +72,8 @@ pub fn run(args: Args, app: &App) -> Result<u8> {
         BatchesCommand::Void { id, reason } => {
             let shown = batches::void(&app.ctx, &mut conn, id, &reason)?;
             let revoked = shown.credentials.get("revoked").copied().unwrap_or(0);
-            app.out.status(format!(
-                "voided batch {id}: {revoked} credentials revoked"
-            ));
+            app.out
+                .status(format!("voided batch {id}: {revoked} credentials revoked"));
             app.out.data(&shown, one)?;
         }
     }

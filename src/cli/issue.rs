@@ -131,7 +131,9 @@ impl<'a> Progress<'a> {
 /// The summary of a batch run, as a table or JSON.
 pub fn present(app: &App, s: &IssueSummary) -> Result<()> {
     match (&s.file, s.dry_run) {
-        (_, true) => app.out.status(format!("dry run: {} would be issued", s.count)),
+        (_, true) => app
+            .out
+            .status(format!("dry run: {} would be issued", s.count)),
         (Some(file), _) => app.out.status(format!(
             "issued {} provisional credentials in batch {}: {file}",
             s.count,
@@ -142,7 +144,10 @@ pub fn present(app: &App, s: &IssueSummary) -> Result<()> {
     app.out.data(s, |s| {
         let opt = |v: &Option<String>| v.clone().unwrap_or_default();
         Table::fields([
-            ("batch", s.batch_id.map(|b| b.to_string()).unwrap_or_default()),
+            (
+                "batch",
+                s.batch_id.map(|b| b.to_string()).unwrap_or_default(),
+            ),
             ("kind", s.kind.to_string()),
             ("count", s.count.to_string()),
             ("file", opt(&s.file)),

@@ -21,7 +21,12 @@ pub struct Args {
     member: Option<String>,
     /// postcard: a new provisional ID and password on a print file; email: a temporary
     /// password to the member's confirmed email.
-    #[arg(long, value_enum, required_unless_present = "reminder", conflicts_with = "reminder")]
+    #[arg(
+        long,
+        value_enum,
+        required_unless_present = "reminder",
+        conflicts_with = "reminder"
+    )]
     via: Option<ViaArg>,
     /// A reminder batch: every unregistered member who never passed the identity check.
     #[arg(long)]
@@ -57,7 +62,9 @@ pub fn run(args: Args, app: &App) -> Result<u8> {
             return Err(Error::Usage("--out FILE is needed for a print file".into()));
         }
         (Some(_), Via::Email) => {
-            return Err(Error::Usage("--out is for postcards; --via email writes no file".into()));
+            return Err(Error::Usage(
+                "--out is for postcards; --via email writes no file".into(),
+            ));
         }
         (None, Via::Email) => None,
     };

@@ -235,11 +235,84 @@ pub fn for_each_printed_member(
     let mut rows = stmt.query([batch_id])?;
     while let Some(r) = rows.next()? {
         let text = |i: usize| -> rusqlite::Result<&str> {
-            r.get_ref(i)?
-                .as_str()
-                .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into()))
+            r.get_ref(i)?.as_str().map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into())
+            })
         };
         f(r.get(0)?, text(1)?, text(2)?, text(3)?, text(4)?);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db;
+
+    fn member(conn: &Connection, number: &str, branch: &str, postal: &str) -> i64 {
+        conn.execute(
+            "INSERT INTO members (symbol, number, branch, name, birth_date, postal_code, row_hash,
+                                  created_at, updated_at)
+             VALUES ('S', ?1, ?2, '山田 太郎', '1980-01-01', ?3, 'h', 't', 't')",
+            params![number, branch, postal],
+        )
+        .unwrap();
+        let id = conn.last_insert_rowid();
+        if branch == "00" {
+            conn.execute("INSERT INTO accounts (member_id) VALUES (?1)", [id])
+                .unwrap();
+        }
+        id
+    }
+
+    #[test]
+    fn eligible_members_are_unregistered_active_insured_persons_in_postal_order() {
+        let conn = db::in_memory().unwrap();
+        let a = member(&conn, "1", "00", "5300001");
+        member(&conn, "1", "01", "0000001"); // dependent
+        let b = member(&conn, "2", "00", "1000001");
+        let retired = member(&conn, "3", "00", "1000002");
+        conn.execute(
+            "UPDATE members SET retired_at = 'x' WHERE id = ?1",
+            [retired],
+        )
+        .unwrap();
+        let lost = member(&conn, "4", "00", "1000003");
+        conn.execute(
+            "UPDATE members SET lost_on = '2026-11-01' WHERE id = ?1",
+            [lost],
+        )
+        .unwrap();
+        let registered = member(&conn, "5", "00", "1000004");
+        conn.execute(
+            "UPDATE accounts SET registered_at = 'x' WHERE member_id = ?1",
+            [registered],
+        )
+        .unwrap();
+        let holder = member(&conn, "6", "00", "1000005");
+        conn.execute(
+            "INSERT INTO credentials (member_id, kind, login_id, password_hash, state, issued_at, expires_at)
+             VALUES (?1, 'provisional', 'X', 'h', 'live', 't', 't')",
+            [holder],
+        )
+        .unwrap();
+        let today = "2026-11-18";
+        assert_eq!(
+            eligible_members(&conn, today, None, None).unwrap(),
+            vec![b, a]
+        );
+        assert_eq!(
+            eligible_members(&conn, today, None, Some(1)).unwrap(),
+            vec![a]
+        );
+        assert_eq!(
+            eligible_members(&conn, today, Some(&[b, registered]), None).unwrap(),
+            vec![b]
+        );
+        // Someone whose 資格喪失日 is still ahead gets a postcard.
+        assert_eq!(
+            eligible_members(&conn, "2026-10-31", None, None).unwrap(),
+            vec![b, lost, a]
+        );
+    }
 }

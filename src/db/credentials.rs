@@ -104,7 +104,12 @@ pub fn missing_hashes(conn: &Connection, batch_id: i64) -> Result<i64> {
 }
 
 /// Revokes the live provisional credential of every member the batch prints anew.
-pub fn revoke_superseded(conn: &Connection, batch_id: i64, now: &str, reason: &str) -> Result<usize> {
+pub fn revoke_superseded(
+    conn: &Connection,
+    batch_id: i64,
+    now: &str,
+    reason: &str,
+) -> Result<usize> {
     Ok(conn
         .prepare_cached(
             "UPDATE credentials SET state = 'revoked', ended_at = ?2, end_reason = ?3

@@ -190,7 +190,9 @@ fn find(conn: &Connection, id: i64) -> Result<Batch> {
 }
 
 fn view(conn: &Connection, batch: Batch) -> Result<BatchView> {
-    let credentials = credentials::state_counts(conn, batch.id)?.into_iter().collect();
+    let credentials = credentials::state_counts(conn, batch.id)?
+        .into_iter()
+        .collect();
     Ok(BatchView { batch, credentials })
 }
 
@@ -199,7 +201,9 @@ fn view(conn: &Connection, batch: Batch) -> Result<BatchView> {
 pub fn void(ctx: &Context, conn: &mut Connection, id: i64, reason: &str) -> Result<BatchView> {
     let reason = reason.trim();
     if reason.is_empty() {
-        return Err(Error::bad_input("--reason must say why the batch is voided"));
+        return Err(Error::bad_input(
+            "--reason must say why the batch is voided",
+        ));
     }
     let now = clock::to_db(ctx.now());
     let tx = db::write_tx(conn)?;

@@ -40,9 +40,13 @@ pub enum Event<'a> {
     WaitingForLock,
     Recovered(&'a Recovered),
     /// The batch is created; `total` rows will be written.
-    Writing { total: u64 },
+    Writing {
+        total: u64,
+    },
     /// `rows` more rows are written and hashed.
-    Wrote { rows: u64 },
+    Wrote {
+        rows: u64,
+    },
 }
 
 /// Options of `hagaki issue`.
@@ -296,12 +300,16 @@ fn create(
     for (seq, &member_id) in members.iter().enumerate() {
         let login_id = (0..ID_ATTEMPTS)
             .map(|_| credential::generate_provisional_id(&mut rng, settings.provisional_id_length))
-            .find_map(|id| match credentials::reserve_login_id(&tx, &id, member_id) {
-                Ok(true) => Some(Ok(id)),
-                Ok(false) => None,
-                Err(e) => Some(Err(e)),
-            })
-            .ok_or_else(|| anyhow::anyhow!("no unused provisional ID after {ID_ATTEMPTS} tries"))??;
+            .find_map(
+                |id| match credentials::reserve_login_id(&tx, &id, member_id) {
+                    Ok(true) => Some(Ok(id)),
+                    Ok(false) => None,
+                    Err(e) => Some(Err(e)),
+                },
+            )
+            .ok_or_else(|| {
+                anyhow::anyhow!("no unused provisional ID after {ID_ATTEMPTS} tries")
+            })??;
         credentials::insert_pending(
             &tx,
             &NewProvisional {

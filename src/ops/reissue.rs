@@ -31,8 +31,8 @@ pub struct Queued {
 }
 
 fn find(conn: &Connection, key: &MemberKey) -> Result<MemberState> {
-    let member = dbb::member_by_key(conn, key)?
-        .ok_or_else(|| Error::not_found(format!("member {key}")))?;
+    let member =
+        dbb::member_by_key(conn, key)?.ok_or_else(|| Error::not_found(format!("member {key}")))?;
     if member.retired {
         return Err(Error::refused(format!(
             "member {} is retired and can no longer log in",
@@ -52,7 +52,9 @@ fn find(conn: &Connection, key: &MemberKey) -> Result<MemberState> {
 fn need_reason(reason: &str) -> Result<String> {
     let reason = reason.trim();
     if reason.is_empty() {
-        return Err(Error::bad_input("--reason must say why the credential is reissued"));
+        return Err(Error::bad_input(
+            "--reason must say why the credential is reissued",
+        ));
     }
     Ok(reason.to_string())
 }

@@ -105,7 +105,16 @@ pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 const BATCHES_SURNAMES: [&str; 10] = [
     "佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村", "小林", "加藤",
 ];
-const BATCHES_GIVEN: [&str; 8] = ["太郎", "花子", "一郎", "美咲", "健太", "陽子", "翔", "さくら"];
+const BATCHES_GIVEN: [&str; 8] = [
+    "太郎",
+    "花子",
+    "一郎",
+    "美咲",
+    "健太",
+    "陽子",
+    "翔",
+    "さくら",
+];
 const BATCHES_TOWNS: [(&str, &str); 6] = [
     ("100", "東京都千代田区丸の内"),
     ("530", "大阪府大阪市北区梅田"),
@@ -118,7 +127,8 @@ const BATCHES_TOWNS: [(&str, &str); 6] = [
 /// Opens the site's database directly (for seeding and for checking what was stored).
 pub fn batches_conn(site: &Site) -> rusqlite::Connection {
     let conn = rusqlite::Connection::open(site.db()).expect("open site db");
-    conn.busy_timeout(std::time::Duration::from_secs(30)).unwrap();
+    conn.busy_timeout(std::time::Duration::from_secs(30))
+        .unwrap();
     conn
 }
 
@@ -182,7 +192,9 @@ pub fn batches_seed_members(site: &Site, n: usize) -> Vec<i64> {
         ));
         if i % 3 == 0 {
             let dependent = format!("{surname} {}", BATCHES_GIVEN[(i + 3) % BATCHES_GIVEN.len()]);
-            batches_insert_member(&tx, "7001", &number, "01", &dependent, &postal, &address1, "");
+            batches_insert_member(
+                &tx, "7001", &number, "01", &dependent, &postal, &address1, "",
+            );
         }
     }
     tx.commit().unwrap();
