@@ -259,6 +259,18 @@ fn limit_member_and_dry_run_narrow_and_nobody_is_issued_twice() {
     // A named member who already holds a live credential is not eligible again.
     let again = issue_json(&site, "again.csv", &["--member", "7001-3"]);
     assert_eq!(again["count"], 0);
+    assert_eq!(
+        again["skipped"][0]["reason"],
+        "already holds a live provisional credential"
+    );
+    site.cmd()
+        .args(["issue", "--out", "dep.csv", "--member", "7001-1-01"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "gets no postcard: a dependent: postcards go to the insured person",
+        ));
+    assert!(!site.path("dep.csv").exists());
     assert!(!site.path("again.csv").exists());
     let rest = issue_json(&site, "rest.csv", &[]);
     assert_eq!(rest["count"], 4);
@@ -338,6 +350,11 @@ fn void_revokes_every_unused_credential_and_keeps_the_reason() {
         .args(["batches", "void", "9", "--reason", "x"])
         .assert()
         .code(4);
+    site.cmd()
+        .args(["batches", "show", "9"])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("batch 9 not found"));
     let list = site.json(&["batches", "list"]);
     assert_eq!(list.as_array().unwrap().len(), 1);
     assert_eq!(list[0]["state"], "voided");

@@ -73,6 +73,12 @@ pub fn run(args: Args, app: &App) -> Result<u8> {
     let mut progress = Progress::new(app);
     let summary = issue::issue(&app.ctx, &mut conn, &opts, &mut |e| progress.event(e))?;
     progress.done();
+    for s in &summary.skipped {
+        app.out.warn(format!(
+            "member {} gets no postcard: {}",
+            s.member_id, s.reason
+        ));
+    }
     present(app, &summary)?;
     Ok(exit::DONE)
 }

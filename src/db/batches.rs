@@ -197,13 +197,19 @@ pub struct MemberState {
     pub email: Option<String>,
     pub email_confirmed: bool,
     pub user_id: Option<String>,
+    pub lost_on: Option<String>,
+    /// Holds a live or pending provisional credential.
+    pub has_provisional: bool,
 }
 
 pub fn member_by_key(conn: &Connection, key: &MemberKey) -> Result<Option<MemberState>> {
     Ok(conn
         .prepare_cached(
             "SELECT m.id, m.branch, m.retired_at IS NOT NULL, a.registered_at IS NOT NULL,
-                    a.email, a.email_confirmed_at IS NOT NULL, a.user_id
+                    a.email, a.email_confirmed_at IS NOT NULL, a.user_id, m.lost_on,
+                    EXISTS (SELECT 1 FROM credentials c
+                            WHERE c.member_id = m.id AND c.kind = 'provisional'
+                              AND c.state IN ('pending', 'live'))
              FROM members m LEFT JOIN accounts a ON a.member_id = m.id
              WHERE m.symbol = ?1 AND m.number = ?2 AND m.branch = ?3",
         )?
@@ -216,6 +222,8 @@ pub fn member_by_key(conn: &Connection, key: &MemberKey) -> Result<Option<Member
                 email: r.get(4)?,
                 email_confirmed: r.get::<_, Option<bool>>(5)?.unwrap_or(false),
                 user_id: r.get(6)?,
+                lost_on: r.get(7)?,
+                has_provisional: r.get(8)?,
             })
         })
         .optional()?)

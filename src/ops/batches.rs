@@ -9,7 +9,7 @@ use rusqlite::Connection;
 use crate::db::batches::{self as dbb, Batch};
 use crate::db::credentials;
 use crate::error::{Error, Result};
-use crate::{Context, clock, db, secret};
+use crate::{Context, clock, db};
 
 /// Held for the whole of an issuing run (issue, reissue by postcard, reminder), so runs on one
 /// database take turns. Under it, any batch still 'pending' belongs to a run that died.
@@ -70,9 +70,7 @@ pub fn recover(ctx: &Context, conn: &mut Connection) -> Result<Vec<Recovered>> {
         // The digest is recorded only once the file is complete and fsynced; the link to the
         // final name follows. A final file with that digest is therefore the whole batch.
         let whole = match (&file, &batch.file_sha256) {
-            (Some(path), Some(sha)) => {
-                path.exists() && &secret::sha256_hex(std::fs::read(path)?) == sha
-            }
+            (Some(path), Some(sha)) => path.exists() && &file_sha256(path)? == sha,
             _ => false,
         };
         if whole && credentials::missing_hashes(conn, batch.id)? == 0 {
@@ -155,6 +153,14 @@ fn single_member(conn: &Connection, batch_id: i64) -> Result<Option<i64>> {
     let mut one = None;
     dbb::for_each_printed_member(conn, batch_id, |id, _, _, _, _| one = Some(id))?;
     Ok(one)
+}
+
+/// A file's SHA-256, streamed (a print file can be large).
+fn file_sha256(path: &Path) -> Result<String> {
+    use sha2::Digest;
+    let mut digest = sha2::Sha256::new();
+    std::io::copy(&mut File::open(path)?, &mut digest)?;
+    Ok(hex::encode(digest.finalize()))
 }
 
 fn remove_if_present(path: &Path) -> Result<()> {

@@ -18,7 +18,7 @@ use chrono::{Duration, NaiveDate};
 use rayon::prelude::*;
 use rusqlite::Connection;
 
-use crate::db::batches::{self as dbb, NewBatch};
+use crate::db::batches::{self as dbb, MemberState, NewBatch};
 use crate::db::credentials::{self, NewProvisional};
 use crate::error::{Error, Result};
 use crate::member_key::MemberKey;
@@ -76,6 +76,15 @@ pub struct IssueSummary {
     pub dry_run: bool,
     /// Batches left by killed runs that this run finished or abandoned first.
     pub recovered: Vec<Recovered>,
+    /// Members named with `--member` who cannot get a postcard, and why.
+    pub skipped: Vec<Skipped>,
+}
+
+/// A named member who was left out of a batch.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Skipped {
+    pub member_id: i64,
+    pub reason: &'static str,
 }
 
 /// Who a batch prints.
@@ -109,11 +118,24 @@ pub fn issue(
     opts: &IssueOptions,
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<IssueSummary> {
-    let only = if opts.members.is_empty() {
-        None
-    } else {
-        Some(resolve_members(conn, &opts.members)?)
-    };
+    let today = ctx.clock.today_jst().to_string();
+    let mut only = None;
+    let mut skipped = Vec::new();
+    if !opts.members.is_empty() {
+        let mut ids = Vec::new();
+        for key in &opts.members {
+            let m = dbb::member_by_key(conn, key)?
+                .ok_or_else(|| Error::not_found(format!("member {key}")))?;
+            match why_not_eligible(&m, &today) {
+                Some(reason) => skipped.push(Skipped {
+                    member_id: m.id,
+                    reason,
+                }),
+                None => ids.push(m.id),
+            }
+        }
+        only = Some(ids);
+    }
     let plan = Plan {
         kind: "batch",
         selection: Selection::Eligible {
@@ -126,17 +148,24 @@ pub fn issue(
         reason: None,
         dry_run: opts.dry_run,
     };
-    run(ctx, conn, &plan, on_event)
+    let mut summary = run(ctx, conn, &plan, on_event)?;
+    summary.skipped = skipped;
+    Ok(summary)
 }
 
-fn resolve_members(conn: &Connection, keys: &[MemberKey]) -> Result<Vec<i64>> {
-    keys.iter()
-        .map(|key| {
-            dbb::member_by_key(conn, key)?
-                .map(|m| m.id)
-                .ok_or_else(|| Error::not_found(format!("member {key}")))
-        })
-        .collect()
+/// Why a named member gets no first postcard (the rules of `db::batches::eligible_members`).
+fn why_not_eligible(m: &MemberState, today: &str) -> Option<&'static str> {
+    if m.branch != crate::member_key::INSURED_BRANCH {
+        Some("a dependent: postcards go to the insured person")
+    } else if m.retired || m.lost_on.as_deref().is_some_and(|d| d <= today) {
+        Some("retired (資格喪失)")
+    } else if m.registered {
+        Some("already registered")
+    } else if m.has_provisional {
+        Some("already holds a live provisional credential")
+    } else {
+        None
+    }
 }
 
 /// Issues credentials for the plan's members into one print file.
@@ -166,6 +195,7 @@ pub(crate) fn run(
         expires_on,
         dry_run: plan.dry_run,
         recovered: Vec::new(),
+        skipped: Vec::new(),
     };
     if plan.dry_run {
         summary.count = select(conn, plan, issued_on)?.len() as u64;
