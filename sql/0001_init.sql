@@ -92,19 +92,29 @@ CREATE TABLE credentials (
     batch_id      INTEGER REFERENCES batches (id),
     -- The outbox mail that carried a temporary password.
     outbox_id     INTEGER,
+    -- Row number in the batch's print file (sorted by postal code), fixed when the batch is
+    -- created so the file can be written in chunks in a stable order.
+    batch_seq     INTEGER,
     state         TEXT NOT NULL CHECK (state IN ('pending', 'live', 'used', 'revoked', 'expired')),
     issued_at     TEXT NOT NULL,
     expires_at    TEXT NOT NULL,
     used_at       TEXT,
     ended_at      TEXT,
     end_reason    TEXT,
-    CHECK (state = 'pending' OR password_hash IS NOT NULL)
+    -- Only a credential that was never printed has no hash: pending, or revoked because its
+    -- batch was abandoned before the password was minted.
+    CHECK (state IN ('pending', 'revoked') OR password_hash IS NOT NULL)
 ) STRICT;
--- A member never holds two live (or about-to-be-live) credentials of one kind.
+-- A member never holds two live credentials of one kind, nor two pending ones (so two batches
+-- being written at once can never both print one member). One live and one pending may meet:
+-- a reissue's new credential waits as pending while the old one stays live, and the old one is
+-- revoked in the transaction that makes the new one live.
 CREATE UNIQUE INDEX credentials_one_live ON credentials (member_id, kind)
-    WHERE state IN ('pending', 'live');
+    WHERE state = 'live';
+CREATE UNIQUE INDEX credentials_one_pending ON credentials (member_id, kind)
+    WHERE state = 'pending';
 CREATE UNIQUE INDEX credentials_login_id ON credentials (login_id) WHERE login_id IS NOT NULL;
-CREATE INDEX credentials_batch ON credentials (batch_id);
+CREATE INDEX credentials_batch ON credentials (batch_id, batch_seq);
 CREATE INDEX credentials_state_expiry ON credentials (state, expires_at);
 
 -- Portal sessions. The token is shown once; only its SHA-256 is kept.

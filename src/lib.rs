@@ -13,6 +13,7 @@ pub mod insurer;
 pub mod member_key;
 pub mod ops;
 pub mod roster;
+pub mod printfile;
 pub mod secret;
 pub mod settings;
 pub mod text;

@@ -5,10 +5,13 @@
 
 pub mod output;
 
+mod batches;
 mod config;
 mod import;
 mod init;
 mod members;
+mod issue;
+mod reissue;
 
 use std::path::PathBuf;
 
@@ -46,6 +49,9 @@ pub enum Command {
     Config(config::Args),
     Import(import::Args),
     Members(members::Args),
+    Issue(issue::Args),
+    Batches(batches::Args),
+    Reissue(reissue::Args),
 }
 
 /// What every command gets: where the database is, how to print, who acts and when.
@@ -79,5 +85,8 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Config(args) => config::run(args, &app),
         Command::Import(args) => import::run(args, &app),
         Command::Members(args) => members::run(args, &app),
+        Command::Issue(args) => issue::run(args, &app),
+        Command::Batches(args) => batches::run(args, &app),
+        Command::Reissue(args) => reissue::run(args, &app),
     }
 }

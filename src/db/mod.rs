@@ -4,6 +4,8 @@
 
 pub mod audit;
 pub mod members;
+pub mod batches;
+pub mod credentials;
 pub mod outbox;
 pub mod secrets;
 pub mod settings;

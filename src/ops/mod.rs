@@ -3,5 +3,8 @@
 
 pub mod import;
 pub mod members;
+pub mod batches;
+pub mod issue;
 pub mod mint;
+pub mod reissue;
 pub mod setup;

@@ -99,3 +99,123 @@ pub fn bytes(path: &Path) -> Vec<u8> {
 pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
 }
+
+// ---- batches (postcard batches) helpers ----
+
+const BATCHES_SURNAMES: [&str; 10] = [
+    "佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村", "小林", "加藤",
+];
+const BATCHES_GIVEN: [&str; 8] = [
+    "太郎",
+    "花子",
+    "一郎",
+    "美咲",
+    "健太",
+    "陽子",
+    "翔",
+    "さくら",
+];
+const BATCHES_TOWNS: [(&str, &str); 6] = [
+    ("100", "東京都千代田区丸の内"),
+    ("530", "大阪府大阪市北区梅田"),
+    ("060", "北海道札幌市中央区北一条西"),
+    ("810", "福岡県福岡市中央区天神"),
+    ("460", "愛知県名古屋市中区栄"),
+    ("980", "宮城県仙台市青葉区一番町"),
+];
+
+/// Opens the site's database directly (for seeding and for checking what was stored).
+pub fn batches_conn(site: &Site) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(site.db()).expect("open site db");
+    conn.busy_timeout(std::time::Duration::from_secs(30))
+        .unwrap();
+    conn
+}
+
+/// Inserts one member (and, for branch 00, its account row, as import does); returns its id.
+#[allow(clippy::too_many_arguments)]
+pub fn batches_insert_member(
+    conn: &rusqlite::Connection,
+    symbol: &str,
+    number: &str,
+    branch: &str,
+    name: &str,
+    postal_code: &str,
+    address1: &str,
+    address2: &str,
+) -> i64 {
+    conn.execute(
+        "INSERT INTO members (symbol, number, branch, name, name_kana, birth_date, postal_code,
+                              address1, address2, row_hash, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, 'ヤマダ タロウ', '1979-08-22', ?5, ?6, ?7, 'seed', ?8, ?8)",
+        rusqlite::params![
+            symbol,
+            number,
+            branch,
+            name,
+            postal_code,
+            address1,
+            address2,
+            "2026-11-01T00:00:00Z"
+        ],
+    )
+    .expect("insert member");
+    let id = conn.last_insert_rowid();
+    if branch == "00" {
+        conn.execute("INSERT INTO accounts (member_id) VALUES (?1)", [id])
+            .expect("insert account");
+    }
+    id
+}
+
+/// Seeds `n` insured persons (symbol 7001, numbers 1..=n, with accounts) and a dependent for
+/// every third household. Postal codes are scattered so that print order differs from roster
+/// order. Returns the insured persons' member ids in roster order.
+pub fn batches_seed_members(site: &Site, n: usize) -> Vec<i64> {
+    let mut conn = batches_conn(site);
+    let tx = conn.transaction().unwrap();
+    let mut ids = Vec::with_capacity(n);
+    for i in 0..n {
+        let (prefix, town) = BATCHES_TOWNS[(i * 7 + 3) % BATCHES_TOWNS.len()];
+        let postal = format!("{prefix}{:04}", (i * 7919) % 10000);
+        let surname = BATCHES_SURNAMES[i % BATCHES_SURNAMES.len()];
+        let name = format!("{surname} {}", BATCHES_GIVEN[i % BATCHES_GIVEN.len()]);
+        let address1 = format!("{town}{}-{}-{}", i % 9 + 1, i % 20 + 1, i % 30 + 1);
+        let address2 = if i % 4 == 0 {
+            format!("サンハイツ{}号室", 100 + i % 50)
+        } else {
+            String::new()
+        };
+        let number = (i + 1).to_string();
+        ids.push(batches_insert_member(
+            &tx, "7001", &number, "00", &name, &postal, &address1, &address2,
+        ));
+        if i % 3 == 0 {
+            let dependent = format!("{surname} {}", BATCHES_GIVEN[(i + 3) % BATCHES_GIVEN.len()]);
+            batches_insert_member(
+                &tx, "7001", &number, "01", &dependent, &postal, &address1, "",
+            );
+        }
+    }
+    tx.commit().unwrap();
+    ids
+}
+
+/// Lowers argon2 cost for tests that are not about hashing cost.
+pub fn batches_cheap_hashing(site: &Site) {
+    for (k, v) in [("argon2_memory_kib", "8192"), ("argon2_iterations", "1")] {
+        site.cmd().args(["config", "set", k, v]).assert().success();
+    }
+}
+
+/// The binary as a plain `std::process::Command` (to spawn, kill or run side by side), with
+/// the same environment as `Site::cmd`.
+pub fn batches_spawnable(site: &Site) -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("hagaki"));
+    cmd.env_clear()
+        .env("HAGAKI_DB", site.db())
+        .env("HAGAKI_NOW", &site.now)
+        .env("HAGAKI_ACTOR", "tester")
+        .current_dir(site.dir.path());
+    cmd
+}
