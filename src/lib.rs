@@ -4,6 +4,7 @@
 //! command line over it. Data flows one way: `ops` (operations) → pure rule modules → `db`.
 
 pub mod audit;
+pub mod calendar;
 pub mod clock;
 pub mod credential;
 pub mod db;
@@ -12,6 +13,7 @@ pub mod error;
 pub mod insurer;
 pub mod member_key;
 pub mod ops;
+pub mod policy;
 pub mod secret;
 pub mod settings;
 pub mod text;

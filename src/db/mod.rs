@@ -2,9 +2,12 @@
 //!
 //! Each table group has its own file; no other module writes SQL.
 
+pub mod accounts;
 pub mod audit;
 pub mod outbox;
+pub mod portal;
 pub mod secrets;
+pub mod sessions;
 pub mod settings;
 
 use std::path::Path;

@@ -2,4 +2,5 @@
 //! inside one transaction, with its audit row. They never print and never parse flags.
 
 pub mod mint;
+pub mod portal;
 pub mod setup;
