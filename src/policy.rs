@@ -186,7 +186,10 @@ mod tests {
         }
         let weak = check_password("password123", PW_LEN, owner());
         assert_eq!(weak.len(), 1, "{weak:?}");
-        assert!(weak[0].starts_with("password: too easy to guess"), "{weak:?}");
+        assert!(
+            weak[0].starts_with("password: too easy to guess"),
+            "{weak:?}"
+        );
     }
 
     #[test]

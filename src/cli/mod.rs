@@ -7,6 +7,8 @@ pub mod output;
 
 mod config;
 mod init;
+mod maintenance;
+mod portal;
 
 use std::path::PathBuf;
 
@@ -42,6 +44,8 @@ pub struct Cli {
 pub enum Command {
     Init(init::Args),
     Config(config::Args),
+    Portal(portal::Args),
+    Maintenance(maintenance::Args),
 }
 
 /// What every command gets: where the database is, how to print, who acts and when.
@@ -73,5 +77,7 @@ pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Init(args) => init::run(args, &app),
         Command::Config(args) => config::run(args, &app),
+        Command::Portal(args) => portal::run(args, &app),
+        Command::Maintenance(args) => maintenance::run(args, &app),
     }
 }

@@ -19,7 +19,8 @@ pub struct Account {
     pub retired_at: Option<String>,
 }
 
-const ACCOUNT: &str = "SELECT a.member_id, a.user_id, a.password_hash, a.email, a.email_confirmed_at,
+const ACCOUNT: &str =
+    "SELECT a.member_id, a.user_id, a.password_hash, a.email, a.email_confirmed_at,
         a.failed_attempts, a.locked_until, m.birth_date, m.retired_at
    FROM accounts a JOIN members m ON m.id = a.member_id";
 

@@ -43,11 +43,14 @@ pub fn change_password(
         };
         if !ok {
             let lock = count_failure(&tx, ctx, settings, &acct)?;
-            ctx.audit(&tx, ACTION, Some(s.member_id), "refused", "wrong current password")?;
-            let err = lock.map_or_else(
-                || Error::refused("the current password is wrong"),
-                locked,
-            );
+            ctx.audit(
+                &tx,
+                ACTION,
+                Some(s.member_id),
+                "refused",
+                "wrong current password",
+            )?;
+            let err = lock.map_or_else(|| Error::refused("the current password is wrong"), locked);
             return finish(tx, Err(err));
         }
     }
@@ -73,9 +76,18 @@ pub fn change_password(
         if reused {
             lines.push("password: must differ from the current password".to_string());
         }
-        ctx.audit(&tx, ACTION, Some(s.member_id), "refused", "password rules broken")?;
-        let err = Error::bad_input(format!("password change refused:\n  {}", lines.join("\n  ")))
-            .with_hint("choose another password");
+        ctx.audit(
+            &tx,
+            ACTION,
+            Some(s.member_id),
+            "refused",
+            "password rules broken",
+        )?;
+        let err = Error::bad_input(format!(
+            "password change refused:\n  {}",
+            lines.join("\n  ")
+        ))
+        .with_hint("choose another password");
         return finish(tx, Err(err));
     }
     let hash = secret::hash_password(new_password, settings.hash_params())?;
@@ -88,7 +100,13 @@ pub fn change_password(
         "password changed",
     )?;
     db::sessions::set_stage(&tx, s.id, "member")?;
-    ctx.audit(&tx, ACTION, Some(s.member_id), "ok", format!("from stage {}", s.stage))?;
+    ctx.audit(
+        &tx,
+        ACTION,
+        Some(s.member_id),
+        "ok",
+        format!("from stage {}", s.stage),
+    )?;
     tx.commit()?;
     Ok(PasswordChanged { stage: "member" })
 }

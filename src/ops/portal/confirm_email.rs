@@ -49,8 +49,15 @@ pub fn confirm_email(
     let now = clock::to_db(ctx.now());
     db::portal::use_email_token(&tx, t.id, &now)?;
     if !db::accounts::confirm_email(&tx, t.member_id, &t.email, &now)? {
-        ctx.audit(&tx, ACTION, Some(t.member_id), "refused", "email changed since")?;
-        let err = Error::refused("the account's email address has changed since this mail was sent");
+        ctx.audit(
+            &tx,
+            ACTION,
+            Some(t.member_id),
+            "refused",
+            "email changed since",
+        )?;
+        let err =
+            Error::refused("the account's email address has changed since this mail was sent");
         return finish(tx, Err(err));
     }
     ctx.audit(&tx, ACTION, Some(t.member_id), "ok", "email confirmed")?;

@@ -57,7 +57,13 @@ pub fn login(
             && compact.is_ascii()
             && let Err(e) = credential::check_provisional_id(&compact)
         {
-            ctx.audit(&tx, "portal.login", None, "refused", "mistyped provisional ID")?;
+            ctx.audit(
+                &tx,
+                "portal.login",
+                None,
+                "refused",
+                "mistyped provisional ID",
+            )?;
             let outcome = Err(Error::bad_input(format!("the ID is mistyped: {e}"))
                 .with_hint("check the provisional ID against the postcard"));
             return finish(tx, outcome);
@@ -80,7 +86,11 @@ pub fn login(
     let outcome = match attempt {
         Attempt::Wrong => {
             let lock = count_failure(&tx, ctx, settings, &acct)?;
-            let detail = if lock.is_some() { "wrong password; locked" } else { "wrong password" };
+            let detail = if lock.is_some() {
+                "wrong password; locked"
+            } else {
+                "wrong password"
+            };
             ctx.audit(&tx, "portal.login", Some(member_id), "refused", detail)?;
             Err(lock.map_or_else(wrong, locked))
         }
@@ -97,8 +107,15 @@ pub fn login(
                 db::portal::end_credential(&tx, id, "used", &clock::to_db(ctx.now()))?;
             }
             db::accounts::clear_failures(&tx, member_id)?;
-            let (token, expires) = open_session(&tx, ctx, settings, member_id, credential_id, stage)?;
-            ctx.audit(&tx, "portal.login", Some(member_id), "ok", format!("stage {stage}"))?;
+            let (token, expires) =
+                open_session(&tx, ctx, settings, member_id, credential_id, stage)?;
+            ctx.audit(
+                &tx,
+                "portal.login",
+                Some(member_id),
+                "ok",
+                format!("stage {stage}"),
+            )?;
             Ok(Opened {
                 session: token,
                 stage,
@@ -108,10 +125,10 @@ pub fn login(
         }
         Attempt::Ok(..) => {
             ctx.audit(&tx, "portal.login", Some(member_id), "refused", "retired")?;
-            Err(Error::refused(
-                "this account is closed: the membership has ended (資格喪失)",
+            Err(
+                Error::refused("this account is closed: the membership has ended (資格喪失)")
+                    .with_hint("contact the health insurance society if this is wrong"),
             )
-            .with_hint("contact the health insurance society if this is wrong"))
         }
     };
     finish(tx, outcome)
@@ -156,7 +173,9 @@ fn provisional(
         _ => Attempt::Refused(
             "provisional credential revoked",
             Error::refused("this provisional ID is no longer valid: a newer postcard replaced it")
-                .with_hint("use the ID and password on the newest postcard, or ask the support desk"),
+                .with_hint(
+                    "use the ID and password on the newest postcard, or ask the support desk",
+                ),
         ),
     })
 }

@@ -107,7 +107,9 @@ pub fn next_step(stage: &str) -> &'static str {
     match stage {
         "identity" => "next: `hagaki portal verify` (insurer number, birth date, terms)",
         "register" => "next: `hagaki portal register` (user ID, password, email)",
-        "change_password" => "next: `hagaki portal change-password` (the temporary password must be changed)",
+        "change_password" => {
+            "next: `hagaki portal change-password` (the temporary password must be changed)"
+        }
         _ => "signed in",
     }
 }
@@ -183,7 +185,9 @@ pub fn parse_birth_date(input: &str) -> Result<NaiveDate> {
         .ok()
         .filter(|_| digits.len() == 8)
         .ok_or_else(|| {
-            Error::bad_input(format!("birth date {input:?} is not a date written YYYYMMDD"))
+            Error::bad_input(format!(
+                "birth date {input:?} is not a date written YYYYMMDD"
+            ))
         })
 }
 
@@ -198,9 +202,8 @@ fn stored_birth_date(account: &Account) -> Result<NaiveDate> {
 }
 
 fn account(conn: &Connection, member_id: i64) -> Result<Account> {
-    db::accounts::get(conn, member_id)?.ok_or_else(|| {
-        Error::Internal(anyhow::anyhow!("member {member_id} has no account row"))
-    })
+    db::accounts::get(conn, member_id)?
+        .ok_or_else(|| Error::Internal(anyhow::anyhow!("member {member_id} has no account row")))
 }
 
 #[cfg(test)]

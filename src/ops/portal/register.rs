@@ -45,7 +45,13 @@ pub fn register(
     };
     let acct = account(&tx, s.member_id)?;
     if acct.user_id.is_some() {
-        ctx.audit(&tx, ACTION, Some(s.member_id), "refused", "already registered")?;
+        ctx.audit(
+            &tx,
+            ACTION,
+            Some(s.member_id),
+            "refused",
+            "already registered",
+        )?;
         let err = Error::refused("this account is already registered")
             .with_hint("log in with your own user ID");
         return finish(tx, Err(err));
@@ -83,11 +89,8 @@ pub fn register(
             "refused",
             format!("rules broken: {}", fields.join(", ")),
         )?;
-        let err = Error::bad_input(format!(
-            "registration refused:\n  {}",
-            broken.join("\n  ")
-        ))
-        .with_hint("fix each point above and register again");
+        let err = Error::bad_input(format!("registration refused:\n  {}", broken.join("\n  ")))
+            .with_hint("fix each point above and register again");
         return finish(tx, Err(err));
     }
     let address = address.expect("checked above");

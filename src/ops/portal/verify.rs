@@ -4,12 +4,12 @@
 use rusqlite::Connection;
 
 use super::{account, check_lock, count_failure, finish, locked, parse_birth_date, session};
+use crate::Context;
 use crate::clock;
 use crate::db;
 use crate::error::{Error, Result};
 use crate::insurer::InsurerNumber;
 use crate::settings::Settings;
-use crate::Context;
 
 pub struct IdentityCheck<'a> {
     pub session: &'a str,
