@@ -449,7 +449,17 @@ fn a_taken_user_id_is_refused_ignoring_case() {
         .stderr(predicate::str::contains(
             "the user ID \"TARO.Yamada\" is already taken",
         ));
-    // The provisional ID of another member is in the same namespace.
+    // A provisional ID (any member's) cannot become a user ID: it has the provisional shape.
+    register(
+        &first.site,
+        &session,
+        &first.login_id.to_lowercase(),
+        GOOD_PW,
+    )
+    .code(3)
+    .stderr(predicate::str::contains(
+        "must not look like a provisional ID",
+    ));
     register(&first.site, &session, "taro_yamada", GOOD_PW).success();
 }
 
@@ -660,4 +670,91 @@ fn forgot_password_needs_a_confirmed_email() {
     )
     .success();
     assert!(portal_queued_mail(&s.site, "temporary_password").is_none());
+}
+
+#[test]
+fn revoked_credentials_and_retired_members_are_refused_with_the_reason() {
+    let s = seeded(false);
+    let conn = portal_conn(&s.site);
+    conn.execute("UPDATE credentials SET state = 'revoked'", [])
+        .unwrap();
+    portal(
+        &s.site,
+        &["login", "--id", &s.login_id],
+        &format!("{PROVISIONAL_PW}\n"),
+    )
+    .code(5)
+    .stderr(predicate::str::contains("a newer postcard replaced it"));
+    conn.execute("UPDATE credentials SET state = 'live'", [])
+        .unwrap();
+    conn.execute(
+        "UPDATE members SET retired_at = '2026-11-01T00:00:00Z' WHERE id = ?1",
+        [s.member_id],
+    )
+    .unwrap();
+    portal(
+        &s.site,
+        &["login", "--id", &s.login_id],
+        &format!("{PROVISIONAL_PW}\n"),
+    )
+    .code(5)
+    .stderr(predicate::str::contains("the membership has ended"));
+    assert_eq!(failed_attempts(&s.site, s.member_id), (0, None));
+}
+
+#[test]
+fn an_expired_temporary_password_is_refused_and_a_session_cannot_skip_its_stage() {
+    let mut s = seeded(false);
+    registered(&s, "taro.yamada");
+    portal(
+        &s.site,
+        &[
+            "forgot-password",
+            "--user-id",
+            "taro.yamada",
+            "--email",
+            "taro@example.jp",
+        ],
+        "",
+    )
+    .success();
+    let temporary = portal_mint(&s.site, "temporary_password");
+    let change = login(&s.site, "taro.yamada", &temporary, "change_password");
+    // A change_password session cannot be used to register or verify.
+    verify(&s.site, &change, "06130090", BIRTH)
+        .code(5)
+        .stderr(predicate::str::contains(
+            "not possible at the session's stage (change_password)",
+        ));
+    portal(
+        &s.site,
+        &[
+            "forgot-password",
+            "--user-id",
+            "taro.yamada",
+            "--email",
+            "taro@example.jp",
+        ],
+        "",
+    )
+    .success();
+    let late = portal_mint(&s.site, "temporary_password");
+    s.site.now = "2026-11-19T10:00:01+09:00".to_string();
+    portal(
+        &s.site,
+        &["login", "--id", "taro.yamada"],
+        &format!("{late}\n"),
+    )
+    .code(5)
+    .stderr(predicate::str::contains(
+        "the temporary password has expired",
+    ));
+    // Sessions end by time too (30 minutes).
+    portal(
+        &s.site,
+        &["change-password", "--session", &change],
+        "hotaru-Kawa-yuki-93\n",
+    )
+    .code(5)
+    .stderr(predicate::str::contains("the session has expired"));
 }
