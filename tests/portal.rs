@@ -304,6 +304,10 @@ fn a_mistyped_provisional_id_is_caught_without_counting_a_failure() {
         "help: check the provisional ID against the postcard",
     ));
     assert_eq!(failed_attempts(&s.site, s.member_id), (0, None));
+    // A 10-character ID outside the postcard alphabet is an ordinary unknown user ID.
+    portal(&s.site, &["login", "--id", "yamadataro"], "zzzz\n")
+        .code(5)
+        .stderr(predicate::str::contains("the ID or password is wrong"));
 }
 
 #[test]

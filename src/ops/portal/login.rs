@@ -9,7 +9,7 @@ use crate::credential;
 use crate::db::{self, portal::Credential};
 use crate::error::{Error, Result};
 use crate::settings::Settings;
-use crate::{Context, secret, text};
+use crate::{Context, policy, secret, text};
 
 /// A new session: the token is shown once and only its SHA-256 is kept.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -53,8 +53,9 @@ pub fn login(
     let Some(found) = found else {
         // A provisional-shaped ID with a wrong check character is a typo: say so at once,
         // before any password check and without counting a failure.
-        if compact.len() == settings.provisional_id_length
-            && compact.is_ascii()
+        // Only the provisional shape qualifies: no user ID may have it (policy), so this
+        // says nothing about which user IDs exist.
+        if policy::looks_provisional(&compact, settings.provisional_id_length)
             && let Err(e) = credential::check_provisional_id(&compact)
         {
             ctx.audit(
