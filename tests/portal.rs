@@ -298,7 +298,7 @@ fn a_mistyped_provisional_id_is_caught_without_counting_a_failure() {
         &["login", "--id", &typo],
         &format!("{PROVISIONAL_PW}\n"),
     )
-    .code(3)
+    .code(5)
     .stderr(predicate::str::contains("the ID is mistyped"))
     .stderr(predicate::str::contains(
         "help: check the provisional ID against the postcard",

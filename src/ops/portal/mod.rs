@@ -166,7 +166,7 @@ fn count_failure(
     settings: &Settings,
     account: &Account,
 ) -> Result<Option<DateTime<Utc>>> {
-    // A lock that ran out starts a fresh count.
+    // The count restarts when a lock is set, so once a lock runs out a fresh run begins.
     let failures = account.failed_attempts + 1;
     if failures >= settings.lockout_threshold {
         let until = ctx.now() + Duration::minutes(settings.lockout_minutes);
