@@ -299,7 +299,9 @@ fn a_mistyped_provisional_id_is_caught_without_counting_a_failure() {
         &format!("{PROVISIONAL_PW}\n"),
     )
     .code(5)
-    .stderr(predicate::str::contains("the ID is mistyped"))
+    .stderr(predicate::str::contains(
+        "error: the provisional ID does not check out: a character is mistyped",
+    ))
     .stderr(predicate::str::contains(
         "help: check the provisional ID against the postcard",
     ));

@@ -65,7 +65,7 @@ pub fn login(
                 "refused",
                 "mistyped provisional ID",
             )?;
-            let outcome = Err(Error::refused(format!("the ID is mistyped: {e}"))
+            let outcome = Err(Error::refused(e.to_string())
                 .with_hint("check the provisional ID against the postcard"));
             return finish(tx, outcome);
         }
