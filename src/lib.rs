@@ -4,6 +4,7 @@
 //! command line over it. Data flows one way: `ops` (operations) → pure rule modules → `db`.
 
 pub mod audit;
+pub mod calendar;
 pub mod clock;
 pub mod credential;
 pub mod db;
@@ -14,6 +15,7 @@ pub mod member_key;
 pub mod ops;
 pub mod roster;
 pub mod printfile;
+pub mod policy;
 pub mod secret;
 pub mod settings;
 pub mod text;

@@ -12,6 +12,8 @@ mod init;
 mod members;
 mod issue;
 mod reissue;
+mod maintenance;
+mod portal;
 
 use std::path::PathBuf;
 
@@ -52,6 +54,8 @@ pub enum Command {
     Issue(issue::Args),
     Batches(batches::Args),
     Reissue(reissue::Args),
+    Portal(portal::Args),
+    Maintenance(maintenance::Args),
 }
 
 /// What every command gets: where the database is, how to print, who acts and when.
@@ -88,5 +92,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Issue(args) => issue::run(args, &app),
         Command::Batches(args) => batches::run(args, &app),
         Command::Reissue(args) => reissue::run(args, &app),
+        Command::Portal(args) => portal::run(args, &app),
+        Command::Maintenance(args) => maintenance::run(args, &app),
     }
 }

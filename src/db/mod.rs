@@ -2,12 +2,15 @@
 //!
 //! Each table group has its own file; no other module writes SQL.
 
+pub mod accounts;
 pub mod audit;
 pub mod members;
 pub mod batches;
 pub mod credentials;
 pub mod outbox;
+pub mod portal;
 pub mod secrets;
+pub mod sessions;
 pub mod settings;
 
 use std::path::Path;

@@ -7,4 +7,5 @@ pub mod batches;
 pub mod issue;
 pub mod mint;
 pub mod reissue;
+pub mod portal;
 pub mod setup;

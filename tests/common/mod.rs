@@ -128,6 +128,13 @@ const BATCHES_TOWNS: [(&str, &str); 6] = [
 pub fn batches_conn(site: &Site) -> rusqlite::Connection {
     let conn = rusqlite::Connection::open(site.db()).expect("open site db");
     conn.busy_timeout(std::time::Duration::from_secs(30))
+// ---- portal helpers (tests/portal.rs): seed members and credentials directly, and mint the
+// secret of a queued mail the way the mail sender does.
+
+/// A connection to the site's database, for seeding and for reading what a step wrote.
+pub fn portal_conn(site: &Site) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(site.db()).expect("open database");
+    conn.busy_timeout(std::time::Duration::from_secs(10))
         .unwrap();
     conn
 }
@@ -218,4 +225,101 @@ pub fn batches_spawnable(site: &Site) -> std::process::Command {
         .env("HAGAKI_ACTOR", "tester")
         .current_dir(site.dir.path());
     cmd
+/// Inserts an insured person (branch 00) with their account; returns the member id.
+pub fn portal_seed_member(site: &Site, symbol: &str, number: &str, birth_date: &str) -> i64 {
+    let conn = portal_conn(site);
+    conn.execute(
+        "INSERT INTO members (symbol, number, branch, name, birth_date, row_hash, created_at, updated_at)
+         VALUES (?1, ?2, '00', '山田太郎', ?3, 'seed', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+        rusqlite::params![symbol, number, birth_date],
+    )
+    .unwrap();
+    let id = conn.last_insert_rowid();
+    conn.execute("INSERT INTO accounts (member_id) VALUES (?1)", [id])
+        .unwrap();
+    id
+}
+
+/// A provisional ID with a valid check character, fixed by `seed`.
+pub fn portal_provisional_id(seed: u64) -> String {
+    use rand::SeedableRng;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    hagaki::credential::generate_provisional_id(&mut rng, 10)
+}
+
+/// Inserts a live provisional credential (hashed as issuing does, at a cheap cost) expiring
+/// at `expires_at` (RFC 3339 UTC); returns its id.
+pub fn portal_seed_provisional(
+    site: &Site,
+    member_id: i64,
+    login_id: &str,
+    password: &str,
+    expires_at: &str,
+) -> i64 {
+    let conn = portal_conn(site);
+    let hash = hagaki::secret::hash_password(
+        &hagaki::credential::normalize_typed_password(password),
+        hagaki::secret::HashParams {
+            memory_kib: 8192,
+            iterations: 1,
+            parallelism: 1,
+        },
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO login_ids (login_id, member_id, kind) VALUES (?1, ?2, 'provisional')",
+        rusqlite::params![login_id, member_id],
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO credentials (member_id, kind, login_id, password_hash, state, issued_at, expires_at)
+         VALUES (?1, 'provisional', ?2, ?3, 'live', '2026-11-01T00:00:00Z', ?4)",
+        rusqlite::params![member_id, login_id, hash, expires_at],
+    )
+    .unwrap();
+    conn.last_insert_rowid()
+}
+
+/// The newest queued outbox row of `kind`: (id, member id, address).
+pub fn portal_queued_mail(site: &Site, kind: &str) -> Option<(i64, i64, String)> {
+    use rusqlite::OptionalExtension;
+    portal_conn(site)
+        .query_row(
+            "SELECT id, member_id, to_addr FROM outbox WHERE kind = ?1 AND state = 'queued'
+             ORDER BY id DESC LIMIT 1",
+            [kind],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()
+        .unwrap()
+}
+
+/// Mints the secret of the newest queued mail of `kind` exactly as the mail sender does
+/// (`ops::mint`), at the site's pinned time, and marks the mail sent.
+pub fn portal_mint(site: &Site, kind: &str) -> String {
+    let (outbox_id, member_id, to) =
+        portal_queued_mail(site, kind).unwrap_or_else(|| panic!("no queued {kind} mail"));
+    let mut conn = portal_conn(site);
+    let tx = conn.transaction().unwrap();
+    let settings = hagaki::settings::Settings::load(&tx).unwrap();
+    let now = chrono::DateTime::parse_from_rfc3339(&site.now)
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let secret = match kind {
+        "confirm_email" => {
+            hagaki::ops::mint::confirmation_token(&tx, &settings, now, member_id, outbox_id, &to)
+        }
+        "temporary_password" => {
+            hagaki::ops::mint::temporary_password(&tx, &settings, now, member_id, outbox_id)
+        }
+        other => panic!("{other} mail carries no secret"),
+    }
+    .unwrap();
+    tx.execute(
+        "UPDATE outbox SET state = 'sent', sent_at = ?2 WHERE id = ?1",
+        rusqlite::params![outbox_id, hagaki::clock::to_db(now)],
+    )
+    .unwrap();
+    tx.commit().unwrap();
+    secret
 }
