@@ -5,8 +5,12 @@
 
 pub mod output;
 
+mod backup;
 mod config;
+mod expire;
 mod init;
+mod mail;
+mod notify;
 
 use std::path::PathBuf;
 
@@ -42,6 +46,10 @@ pub struct Cli {
 pub enum Command {
     Init(init::Args),
     Config(config::Args),
+    Mail(mail::Args),
+    Notify(notify::Args),
+    Expire(expire::Args),
+    Backup(backup::Args),
 }
 
 /// What every command gets: where the database is, how to print, who acts and when.
@@ -73,5 +81,9 @@ pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Init(args) => init::run(args, &app),
         Command::Config(args) => config::run(args, &app),
+        Command::Mail(args) => mail::run(args, &app),
+        Command::Notify(args) => notify::run(args, &app),
+        Command::Expire(args) => expire::run(args, &app),
+        Command::Backup(args) => backup::run(args, &app),
     }
 }

@@ -3,6 +3,7 @@
 //! Each table group has its own file; no other module writes SQL.
 
 pub mod audit;
+pub mod housekeeping;
 pub mod outbox;
 pub mod secrets;
 pub mod settings;

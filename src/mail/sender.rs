@@ -1,0 +1,381 @@
+//! The outbox sender: claims due mail, mints its secret, sends it, records the outcome.
+//!
+//! Order of work for one mail, and why:
+//! 1. Claim (own short IMMEDIATE transaction): state `sending`, `claimed_by` this run,
+//!    `claimed_until` a few minutes ahead. A second sender skips claimed rows, so no mail is
+//!    sent twice; a crashed sender's claim runs out and the mail is taken again.
+//! 2. In ONE transaction: mint the secret (if the kind carries one), render, hand the message
+//!    to the server, mark it `sent`, audit, commit. The secret's hash therefore exists only
+//!    if the server accepted the mail. If the send fails the transaction rolls back and the
+//!    minted secret never existed; the failure is recorded in a separate transaction.
+//!    If hagaki dies after the server accepted the mail but before the commit, the member
+//!    gets a mail whose token or password was never stored: it cannot be used (safe), and
+//!    the claim runs out, so the mail is sent again with a fresh secret (a duplicate mail,
+//!    never a usable stale secret).
+//! 3. A transient failure (4xx) is retried after `mail_retry_minutes`; after the last wait
+//!    the mail is dead. A permanent failure (5xx, unusable address) is dead at once. An
+//!    unreachable server ends the run: the mails not yet tried go back to the queue.
+
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::Connection;
+
+use crate::Context;
+use crate::clock;
+use crate::db::{self, outbox, outbox::MailKind, outbox::OutboxRow};
+use crate::error::{Error, Result};
+use crate::mail::message::{self, Addressing};
+use crate::mail::templates::{self, MailData, SECRET_PLACEHOLDER};
+use crate::mail::transport::{FailureClass, Transport};
+use crate::ops::mint;
+use crate::settings::Settings;
+
+/// How long a claim holds: far longer than sending one chunk takes.
+pub const CLAIM_MINUTES: i64 = 5;
+/// Rows claimed at a time, so that a long run never holds claims it will not reach in time.
+const CHUNK: i64 = 50;
+
+/// What happened to one mail in a run.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct MailOutcome {
+    pub id: i64,
+    pub kind: String,
+    /// `sent`, `deferred`, `dead`, or `written` (dry run).
+    pub outcome: &'static str,
+    /// Attempts made so far, this one included.
+    pub attempts: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_attempt_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+}
+
+/// One mail rendered into a message, with the Message-ID it carries.
+struct Prepared {
+    message: lettre::Message,
+    message_id: String,
+}
+
+/// Mints (unless `dry_run`), reads and renders one mail.
+fn prepare(
+    conn: &Connection,
+    settings: &Settings,
+    now: DateTime<Utc>,
+    row: &OutboxRow,
+    dry_run: bool,
+) -> Result<Prepared> {
+    let kind = MailKind::parse(&row.kind)
+        .ok_or_else(|| Error::bad_input(format!("unknown mail kind {:?}", row.kind)))?;
+    let recipient =
+        match row.member_id {
+            Some(m) => Some(outbox::recipient(conn, m)?.ok_or_else(|| {
+                Error::bad_input(format!("member {m} of the mail no longer exists"))
+            })?),
+            None => None,
+        };
+    let member = || {
+        row.member_id
+            .ok_or_else(|| Error::bad_input(format!("{} mail has no member", row.kind)))
+    };
+    let (secret, valid_hours) = match kind {
+        MailKind::ConfirmEmail if dry_run => (
+            Some(SECRET_PLACEHOLDER.to_string()),
+            settings.email_token_valid_hours,
+        ),
+        MailKind::TemporaryPassword if dry_run => (
+            Some(SECRET_PLACEHOLDER.to_string()),
+            settings.temporary_password_valid_hours,
+        ),
+        MailKind::ConfirmEmail => (
+            Some(mint::confirmation_token(
+                conn,
+                settings,
+                now,
+                member()?,
+                row.id,
+                &row.to_addr,
+            )?),
+            settings.email_token_valid_hours,
+        ),
+        MailKind::TemporaryPassword => (
+            Some(mint::temporary_password(
+                conn,
+                settings,
+                now,
+                member()?,
+                row.id,
+            )?),
+            settings.temporary_password_valid_hours,
+        ),
+        _ => (None, 0),
+    };
+    let payload: serde_json::Value = serde_json::from_str(&row.payload)
+        .map_err(|e| Error::bad_input(format!("payload is not JSON: {e}")))?;
+    let rendered = templates::render(
+        kind,
+        &MailData {
+            insurer_name: &settings.insurer_name,
+            portal_url: &settings.portal_url,
+            member_name: recipient.as_ref().map(|r| r.name.as_str()),
+            user_id: recipient.as_ref().and_then(|r| r.user_id.as_deref()),
+            secret: secret.as_deref(),
+            valid_hours,
+            now,
+            payload: &payload,
+        },
+    )?;
+    let message_id = message::message_id(row.id, &settings.mail_from);
+    let message = message::build(
+        &Addressing {
+            from_name: &settings.insurer_name,
+            from_addr: &settings.mail_from,
+            to_addr: &row.to_addr,
+            message_id: &message_id,
+            date: now,
+        },
+        &rendered,
+    )?;
+    Ok(Prepared {
+        message,
+        message_id,
+    })
+}
+
+/// The `.eml` file name of an outbox row.
+pub fn file_name(id: i64) -> String {
+    format!("mail-{id:08}.eml")
+}
+
+/// Sends due mail until none is left or `limit` mails were tried.
+pub fn send(
+    ctx: &Context,
+    conn: &mut Connection,
+    transport: &Transport,
+    limit: Option<i64>,
+) -> Result<Vec<MailOutcome>> {
+    let settings = Settings::load(conn)?;
+    let run_id = format!(
+        "{}-{}",
+        std::process::id(),
+        &crate::secret::random_token()[..8]
+    );
+    let mut outcomes = Vec::new();
+    let mut unreachable: Option<String> = None;
+    loop {
+        let room = limit.map_or(CHUNK, |l| (l - outcomes.len() as i64).min(CHUNK));
+        if room <= 0 || unreachable.is_some() {
+            break;
+        }
+        let now = ctx.now();
+        let claimed = {
+            let tx = db::write_tx(conn)?;
+            let rows = outbox::claim(
+                &tx,
+                &run_id,
+                &clock::to_db(now),
+                &clock::to_db(now + Duration::minutes(CLAIM_MINUTES)),
+                room,
+            )?;
+            tx.commit()?;
+            rows
+        };
+        if claimed.is_empty() {
+            break;
+        }
+        for row in claimed {
+            let outcome = match &unreachable {
+                None => deliver(ctx, conn, &settings, transport, &run_id, &row)?,
+                Some(error) => Some(release(ctx, conn, &settings, &row, error)?),
+            };
+            if let Some(out) = outcome {
+                if unreachable.is_none()
+                    && out
+                        .error
+                        .as_deref()
+                        .is_some_and(|e| e.starts_with(UNREACHABLE))
+                {
+                    unreachable = out.error.clone();
+                }
+                outcomes.push(out);
+            }
+        }
+    }
+    transport.shutdown();
+    Ok(outcomes)
+}
+
+/// Marks the first words of an error that means the server could not be reached.
+const UNREACHABLE: &str = "server unreachable: ";
+
+/// Sends one claimed mail. `None` when another sender took the row over meanwhile.
+fn deliver(
+    ctx: &Context,
+    conn: &mut Connection,
+    settings: &Settings,
+    transport: &Transport,
+    run_id: &str,
+    row: &OutboxRow,
+) -> Result<Option<MailOutcome>> {
+    let now = ctx.now();
+    let tx = db::write_tx(conn)?;
+    if !outbox::still_claimed(&tx, row.id, run_id)? {
+        return Ok(None);
+    }
+    let prepared = match prepare(&tx, settings, now, row, false) {
+        Ok(p) => p,
+        Err(Error::BadInput { message, .. }) => {
+            drop(tx);
+            return failed(ctx, conn, settings, row, FailureClass::Permanent, message).map(Some);
+        }
+        Err(e) => return Err(e),
+    };
+    match transport.send(&prepared.message, &file_name(row.id)) {
+        Ok(()) => {
+            outbox::mark_sent(&tx, row.id, &prepared.message_id, &clock::to_db(now))?;
+            ctx.audit(
+                &tx,
+                "mail.sent",
+                row.member_id,
+                "ok",
+                format!("outbox {} {}", row.id, row.kind),
+            )?;
+            tx.commit()?;
+            Ok(Some(MailOutcome {
+                id: row.id,
+                kind: row.kind.clone(),
+                outcome: "sent",
+                attempts: row.attempts + 1,
+                next_attempt_at: None,
+                error: None,
+                message_id: Some(prepared.message_id),
+                file: None,
+            }))
+        }
+        Err(failure) => {
+            // Rolls back the minted secret: it was never delivered, so it must not exist.
+            drop(tx);
+            let message = match failure.class {
+                FailureClass::Unreachable => format!("{UNREACHABLE}{}", failure.message),
+                _ => failure.message,
+            };
+            failed(ctx, conn, settings, row, failure.class, message).map(Some)
+        }
+    }
+}
+
+/// Records a failed attempt in its own transaction: deferred with back-off, or dead.
+fn failed(
+    ctx: &Context,
+    conn: &mut Connection,
+    settings: &Settings,
+    row: &OutboxRow,
+    class: FailureClass,
+    error: String,
+) -> Result<MailOutcome> {
+    let now = ctx.now();
+    let attempts = row.attempts + 1;
+    let wait = settings.mail_retry_minutes.get(row.attempts as usize);
+    let tx = db::write_tx(conn)?;
+    let (outcome, next) = match (class, wait) {
+        (FailureClass::Permanent, _) | (_, None) => {
+            outbox::mark_dead(&tx, row.id, &error)?;
+            ("dead", None)
+        }
+        (_, Some(&minutes)) => {
+            let next = clock::to_db(now + Duration::minutes(i64::from(minutes)));
+            outbox::defer(&tx, row.id, &next, &error)?;
+            ("deferred", Some(next))
+        }
+    };
+    ctx.audit(
+        &tx,
+        &format!("mail.{outcome}"),
+        row.member_id,
+        if outcome == "dead" {
+            "failed"
+        } else {
+            "deferred"
+        },
+        format!("outbox {} {} attempt {attempts}: {error}", row.id, row.kind),
+    )?;
+    tx.commit()?;
+    Ok(MailOutcome {
+        id: row.id,
+        kind: row.kind.clone(),
+        outcome,
+        attempts,
+        next_attempt_at: next,
+        error: Some(error),
+        message_id: None,
+        file: None,
+    })
+}
+
+/// Puts back a claimed mail that was not tried because the server is unreachable; it is
+/// due again after the first back-off step, its attempts unchanged.
+fn release(
+    ctx: &Context,
+    conn: &mut Connection,
+    settings: &Settings,
+    row: &OutboxRow,
+    error: &str,
+) -> Result<MailOutcome> {
+    let first = settings.mail_retry_minutes.first().copied().unwrap_or(1);
+    let next = clock::to_db(ctx.now() + Duration::minutes(i64::from(first)));
+    let error = format!("not tried: {error}");
+    let tx = db::write_tx(conn)?;
+    outbox::release(&tx, row.id, &next, &error)?;
+    tx.commit()?;
+    Ok(MailOutcome {
+        id: row.id,
+        kind: row.kind.clone(),
+        outcome: "deferred",
+        attempts: row.attempts,
+        next_attempt_at: Some(next),
+        error: Some(error),
+        message_id: None,
+        file: None,
+    })
+}
+
+/// Renders due mail into `dir` as .eml files without sending, minting or changing the
+/// outbox: secrets appear as a placeholder.
+pub fn dry_run(
+    ctx: &Context,
+    conn: &Connection,
+    dir: &std::path::Path,
+    limit: Option<i64>,
+) -> Result<Vec<MailOutcome>> {
+    let settings = Settings::load(conn)?;
+    let now = ctx.now();
+    let rows = outbox::due(conn, &clock::to_db(now), limit.unwrap_or(i64::MAX))?;
+    let mut outcomes = Vec::with_capacity(rows.len());
+    for row in rows {
+        let (file, error) = match prepare(conn, &settings, now, &row, true) {
+            Ok(p) => {
+                let path = crate::mail::transport::write_eml(
+                    dir,
+                    &file_name(row.id),
+                    &p.message.formatted(),
+                )?;
+                (Some(path.display().to_string()), None)
+            }
+            Err(Error::BadInput { message, .. }) => (None, Some(message)),
+            Err(e) => return Err(e),
+        };
+        outcomes.push(MailOutcome {
+            id: row.id,
+            kind: row.kind.clone(),
+            outcome: if file.is_some() { "written" } else { "invalid" },
+            attempts: row.attempts,
+            next_attempt_at: None,
+            error,
+            message_id: None,
+            file,
+        });
+    }
+    Ok(outcomes)
+}
