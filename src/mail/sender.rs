@@ -4,14 +4,16 @@
 //! 1. Claim (own short IMMEDIATE transaction): state `sending`, `claimed_by` this run,
 //!    `claimed_until` a few minutes ahead. A second sender skips claimed rows, so no mail is
 //!    sent twice; a crashed sender's claim runs out and the mail is taken again.
-//! 2. In ONE transaction: mint the secret (if the kind carries one), render, hand the message
+//! 2. For a mail that carries a secret, in ONE transaction: mint the secret (if the kind carries one), render, hand the message
 //!    to the server, mark it `sent`, audit, commit. The secret's hash therefore exists only
 //!    if the server accepted the mail. If the send fails the transaction rolls back and the
 //!    minted secret never existed; the failure is recorded in a separate transaction.
 //!    If hagaki dies after the server accepted the mail but before the commit, the member
 //!    gets a mail whose token or password was never stored: it cannot be used (safe), and
 //!    the claim runs out, so the mail is sent again with a fresh secret (a duplicate mail,
-//!    never a usable stale secret).
+//!    never a usable stale secret). Mail without a secret is sent outside any write
+//!    transaction and marked `sent` just after (see `deliver`); a crash in between also
+//!    means one duplicate mail, never a lost one.
 //! 3. A transient failure (4xx) is retried after `mail_retry_minutes`; after the last wait
 //!    the mail is dead. A permanent failure (5xx, unusable address) is dead at once. An
 //!    unreachable server ends the run: the mails not yet tried go back to the queue.
@@ -25,7 +27,7 @@ use crate::db::{self, outbox, outbox::MailKind, outbox::OutboxRow};
 use crate::error::{Error, Result};
 use crate::mail::message::{self, Addressing};
 use crate::mail::templates::{self, MailData, SECRET_PLACEHOLDER};
-use crate::mail::transport::{FailureClass, Transport};
+use crate::mail::transport::{Failure, FailureClass, Transport};
 use crate::ops::mint;
 use crate::settings::Settings;
 
@@ -220,50 +222,126 @@ fn deliver(
     row: &OutboxRow,
 ) -> Result<Option<MailOutcome>> {
     let now = ctx.now();
-    let tx = db::write_tx(conn)?;
-    if !outbox::still_claimed(&tx, row.id, run_id)? {
-        return Ok(None);
-    }
-    let prepared = match prepare(&tx, settings, now, row, false) {
-        Ok(p) => p,
-        Err(Error::BadInput { message, .. }) => {
-            drop(tx);
-            return failed(ctx, conn, settings, row, FailureClass::Permanent, message).map(Some);
+    let name = file_name(row.id);
+    // A mail with a secret is sent inside the write transaction that mints it (module doc).
+    // Any other mail is read in a plain read transaction, sent, then marked in a short write
+    // transaction: the write lock is then never held across an SMTP exchange, so a bulk
+    // notice run does not starve portal steps or a second sender. The claim alone keeps it
+    // from being sent twice.
+    if MailKind::parse(&row.kind).is_some_and(MailKind::carries_secret) {
+        let tx = db::write_tx(conn)?;
+        let prepared = match ready(&tx, settings, now, run_id, row)? {
+            Step::NotOurs => return Ok(None),
+            Step::Unsendable(why) => {
+                drop(tx);
+                return failed(ctx, conn, settings, row, FailureClass::Permanent, why).map(Some);
+            }
+            Step::Ready(p) => p,
+        };
+        match transport.send(&prepared.message, &name) {
+            Ok(()) => {
+                record_sent(ctx, &tx, row, &prepared.message_id, now)?;
+                tx.commit()?;
+                Ok(Some(sent(row, prepared.message_id)))
+            }
+            Err(failure) => {
+                // Rolls back the minted secret: it was never delivered, so it must not exist.
+                drop(tx);
+                failed_send(ctx, conn, settings, row, failure).map(Some)
+            }
         }
-        Err(e) => return Err(e),
+    } else {
+        let step = {
+            let read = conn.transaction()?;
+            ready(&read, settings, now, run_id, row)?
+        };
+        let prepared = match step {
+            Step::NotOurs => return Ok(None),
+            Step::Unsendable(why) => {
+                return failed(ctx, conn, settings, row, FailureClass::Permanent, why).map(Some);
+            }
+            Step::Ready(p) => p,
+        };
+        match transport.send(&prepared.message, &name) {
+            Ok(()) => {
+                let tx = db::write_tx(conn)?;
+                record_sent(ctx, &tx, row, &prepared.message_id, now)?;
+                tx.commit()?;
+                Ok(Some(sent(row, prepared.message_id)))
+            }
+            Err(failure) => failed_send(ctx, conn, settings, row, failure).map(Some),
+        }
+    }
+}
+
+enum Step {
+    /// Another sender took the row over after our claim ran out.
+    NotOurs,
+    /// The mail can never be sent as it stands (bad address, missing data).
+    Unsendable(String),
+    Ready(Prepared),
+}
+
+fn ready(
+    conn: &Connection,
+    settings: &Settings,
+    now: DateTime<Utc>,
+    run_id: &str,
+    row: &OutboxRow,
+) -> Result<Step> {
+    if !outbox::still_claimed(conn, row.id, run_id)? {
+        return Ok(Step::NotOurs);
+    }
+    match prepare(conn, settings, now, row, false) {
+        Ok(p) => Ok(Step::Ready(p)),
+        Err(Error::BadInput { message, .. }) => Ok(Step::Unsendable(message)),
+        Err(e) => Err(e),
+    }
+}
+
+fn record_sent(
+    ctx: &Context,
+    tx: &Connection,
+    row: &OutboxRow,
+    message_id: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    outbox::mark_sent(tx, row.id, message_id, &clock::to_db(now))?;
+    ctx.audit(
+        tx,
+        "mail.sent",
+        row.member_id,
+        "ok",
+        format!("outbox {} {}", row.id, row.kind),
+    )?;
+    Ok(())
+}
+
+fn sent(row: &OutboxRow, message_id: String) -> MailOutcome {
+    MailOutcome {
+        id: row.id,
+        kind: row.kind.clone(),
+        outcome: "sent",
+        attempts: row.attempts + 1,
+        next_attempt_at: None,
+        error: None,
+        message_id: Some(message_id),
+        file: None,
+    }
+}
+
+fn failed_send(
+    ctx: &Context,
+    conn: &mut Connection,
+    settings: &Settings,
+    row: &OutboxRow,
+    failure: Failure,
+) -> Result<MailOutcome> {
+    let message = match failure.class {
+        FailureClass::Unreachable => format!("{UNREACHABLE}{}", failure.message),
+        _ => failure.message,
     };
-    match transport.send(&prepared.message, &file_name(row.id)) {
-        Ok(()) => {
-            outbox::mark_sent(&tx, row.id, &prepared.message_id, &clock::to_db(now))?;
-            ctx.audit(
-                &tx,
-                "mail.sent",
-                row.member_id,
-                "ok",
-                format!("outbox {} {}", row.id, row.kind),
-            )?;
-            tx.commit()?;
-            Ok(Some(MailOutcome {
-                id: row.id,
-                kind: row.kind.clone(),
-                outcome: "sent",
-                attempts: row.attempts + 1,
-                next_attempt_at: None,
-                error: None,
-                message_id: Some(prepared.message_id),
-                file: None,
-            }))
-        }
-        Err(failure) => {
-            // Rolls back the minted secret: it was never delivered, so it must not exist.
-            drop(tx);
-            let message = match failure.class {
-                FailureClass::Unreachable => format!("{UNREACHABLE}{}", failure.message),
-                _ => failure.message,
-            };
-            failed(ctx, conn, settings, row, failure.class, message).map(Some)
-        }
-    }
+    failed(ctx, conn, settings, row, failure.class, message)
 }
 
 /// Records a failed attempt in its own transaction: deferred with back-off, or dead.

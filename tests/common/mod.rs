@@ -99,3 +99,93 @@ pub fn bytes(path: &Path) -> Vec<u8> {
 pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
 }
+
+// ---- mail: seeding members, accounts and outbox rows straight into the database ----
+
+/// A raw connection to the site's database, for seeding and checking rows.
+pub fn mail_conn(site: &Site) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(site.db()).expect("open site db");
+    conn.busy_timeout(std::time::Duration::from_secs(30))
+        .unwrap();
+    conn
+}
+
+/// The registered account a seeded member holds.
+pub struct MailAccount<'a> {
+    pub user_id: &'a str,
+    pub email: &'a str,
+    pub confirmed: bool,
+    pub notice_mail: bool,
+}
+
+/// A roster member (branch 00) with `id`, and optionally a registered account.
+pub fn mail_seed_member(
+    site: &Site,
+    id: i64,
+    name: &str,
+    symbol: &str,
+    number: &str,
+    account: Option<MailAccount<'_>>,
+) {
+    let conn = mail_conn(site);
+    conn.execute(
+        "INSERT INTO members (id, symbol, number, branch, name, birth_date, row_hash, created_at, updated_at)
+         VALUES (?1, ?2, ?3, '00', ?4, '1980-04-01', 'seed', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+        rusqlite::params![id, symbol, number, name],
+    )
+    .unwrap();
+    if let Some(a) = account {
+        conn.execute(
+            "INSERT INTO accounts (member_id, user_id, password_hash, email, email_confirmed_at,
+                                   notice_mail, registered_at)
+             VALUES (?1, ?2, '$argon2id$seed', ?3, ?4, ?5, '2026-02-01T00:00:00Z')",
+            rusqlite::params![
+                id,
+                a.user_id,
+                a.email,
+                a.confirmed.then_some("2026-02-01T00:05:00Z"),
+                i64::from(a.notice_mail)
+            ],
+        )
+        .unwrap();
+    }
+}
+
+/// Queues a mail the way the portal steps do, at the site's pinned time. Returns its id.
+pub fn mail_queue(
+    site: &Site,
+    kind: hagaki::db::outbox::MailKind,
+    member_id: Option<i64>,
+    to: &str,
+    payload: serde_json::Value,
+) -> i64 {
+    let now = chrono::DateTime::parse_from_rfc3339(&site.now)
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    hagaki::db::outbox::enqueue(&mail_conn(site), kind, member_id, to, &payload, now).unwrap()
+}
+
+/// The binary as a plain `std::process::Command`, for runs that must overlap.
+pub fn mail_std_cmd(site: &Site) -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("hagaki"));
+    cmd.env_clear()
+        .env("HAGAKI_DB", site.db())
+        .env("HAGAKI_NOW", &site.now)
+        .env("HAGAKI_ACTOR", "tester")
+        .current_dir(site.dir.path());
+    cmd
+}
+
+/// Runs `hagaki --format json ARGS` with extra environment; returns exit code and JSON.
+pub fn mail_run(site: &Site, env: &[(&str, &str)], args: &[&str]) -> (i32, serde_json::Value) {
+    let mut cmd = site.cmd();
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.arg("--format").arg("json").args(args).output().unwrap();
+    let code = out.status.code().expect("exit code");
+    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(
+        |_| serde_json::json!({ "stderr": String::from_utf8_lossy(&out.stderr).to_string() }),
+    );
+    (code, json)
+}
