@@ -96,7 +96,8 @@ mod tests {
         );
         assert!(head.contains("Content-Type: text/plain; charset=utf-8"));
         assert!(head.contains("Content-Transfer-Encoding: 8bit"));
-        assert!(text.ends_with("\r\n\r\n本文\r\n"), "{text}");
+        let body = text.split_once("\r\n\r\n").unwrap().1;
+        assert_eq!(body.trim_end_matches("\r\n"), "本文", "{text}");
     }
 
     #[test]

@@ -86,7 +86,9 @@ pub fn decode_words(value: &str) -> String {
         };
         let Some(end) = tail.find("?=") else { break };
         let encoded = &tail[..end];
-        if !(before.trim().is_empty() && !pending.is_empty()) {
+        // Text between two encoded words that is only whitespace belongs to neither.
+        let between_words = before.trim().is_empty() && !pending.is_empty();
+        if !between_words {
             out.push_str(&String::from_utf8(std::mem::take(&mut pending)).expect("UTF-8 word"));
             out.push_str(before);
         }
