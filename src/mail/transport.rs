@@ -1,7 +1,8 @@
 //! Where mail goes: the transport `HAGAKI_SMTP_URL` names, and how a failure is classed.
 //!
 //! - `smtp://[user[:pass]@]host[:port]`: STARTTLS when the server offers it (port 25 by
-//!   default; `?tls=required` refuses a server without it);
+//!   default; `?tls=required` refuses a server without it). With a user and password,
+//!   STARTTLS is required: a password never crosses the network in clear;
 //! - `smtps://[user[:pass]@]host[:port]`: TLS from the first byte (port 465 by default);
 //! - `file:///DIR`: each message written to DIR as one `.eml` file.
 //!
@@ -83,6 +84,7 @@ impl Transport {
         let tls = match (implicit_tls, query) {
             (true, _) => Tls::Wrapper(tls_params),
             (false, Some("tls=required")) => Tls::Required(tls_params),
+            (false, None) if userinfo.is_some() => Tls::Required(tls_params),
             (false, None) => Tls::Opportunistic(tls_params),
             (false, Some(_)) => return Err(bad("the only option is ?tls=required")),
         };
