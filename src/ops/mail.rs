@@ -8,7 +8,8 @@ use crate::Context;
 use crate::clock;
 use crate::db::{self, outbox, outbox::OutboxRow};
 use crate::error::{Error, Result};
-use crate::mail::sender::{self, MailOutcome};
+use crate::mail::compose::{self, MailOutcome};
+use crate::mail::sender;
 use crate::mail::transport::Transport;
 
 /// The result of `mail send`: counts, then one line per mail (never a secret).
@@ -64,7 +65,7 @@ pub fn dry_run(
 ) -> Result<SendSummary> {
     Ok(SendSummary::from(
         true,
-        sender::dry_run(ctx, conn, dir, limit)?,
+        compose::dry_run(ctx, conn, dir, limit)?,
     ))
 }
 

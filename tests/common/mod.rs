@@ -189,3 +189,62 @@ pub fn mail_run(site: &Site, env: &[(&str, &str)], args: &[&str]) -> (i32, serde
     );
     (code, json)
 }
+
+/// `mail send` through `url`; exit code and JSON summary.
+pub fn mail_send(site: &Site, url: &str) -> (i32, serde_json::Value) {
+    mail_run(site, &[("HAGAKI_SMTP_URL", url)], &["mail", "send"])
+}
+
+/// (state, attempts, next_attempt_at, last_error) of an outbox row.
+pub fn mail_row(site: &Site, id: i64) -> (String, i64, String, Option<String>) {
+    mail_conn(site)
+        .query_row(
+            "SELECT state, attempts, next_attempt_at, last_error FROM outbox WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .unwrap()
+}
+
+/// Member 1, 山田 太郎, registered as `yamada.taro` with a confirmed `taro@example.jp`; the
+/// member key 記77-4321987 must never show in a mail.
+pub fn mail_seed_taro(site: &Site) {
+    mail_seed_member(
+        site,
+        1,
+        "山田 太郎",
+        "記77",
+        "4321987",
+        Some(MailAccount {
+            user_id: "yamada.taro",
+            email: "taro@example.jp",
+            confirmed: true,
+            notice_mail: true,
+        }),
+    );
+}
+
+/// Received mail by decoded subject.
+/// The `len` characters after `marker` in `text` (a token or password in a mail body).
+pub fn mail_after<'a>(text: &'a str, marker: &str, len: usize) -> &'a str {
+    let start = text
+        .find(marker)
+        .unwrap_or_else(|| panic!("{marker:?} in {text}"))
+        + marker.len();
+    &text[start..start + len]
+}
+
+/// The database file's bytes followed by its WAL's: where a leaked secret would be.
+pub fn mail_db_bytes(site: &Site) -> Vec<u8> {
+    let mut bytes = std::fs::read(site.db()).unwrap();
+    if let Ok(wal) = std::fs::read(site.path("hagaki.db-wal")) {
+        bytes.extend(wal);
+    }
+    bytes
+}
+
+pub fn mail_bytes_contain(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
