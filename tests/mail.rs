@@ -149,6 +149,19 @@ fn every_kind_of_mail_arrives_in_japanese_with_encoded_headers_and_no_member_key
             "secret {secret} found in the database"
         );
     }
+    let audit: String = mail_conn(&site)
+        .prepare("SELECT group_concat(detail, '|') FROM audit")
+        .unwrap()
+        .query_row([], |r| r.get(0))
+        .unwrap();
+    for secret in [token.as_str(), password.as_str(), typed.as_str()] {
+        assert!(
+            !summary.to_string().contains(secret),
+            "secret in the summary"
+        );
+        assert!(!audit.contains(secret), "secret in the audit trail");
+    }
+    assert!(!audit.contains("4321987"), "member key in the audit trail");
     let listed = site.json(&["mail", "list", "--state", "sent"]);
     assert_eq!(listed.as_array().unwrap().len(), 5);
     assert!(listed.to_string().find(&token).is_none());
