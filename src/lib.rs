@@ -11,6 +11,7 @@ pub mod db;
 pub mod email;
 pub mod error;
 pub mod insurer;
+pub mod mail;
 pub mod member_key;
 pub mod ops;
 pub mod roster;

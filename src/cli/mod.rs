@@ -14,6 +14,12 @@ mod issue;
 mod reissue;
 mod maintenance;
 mod portal;
+mod backup;
+mod config;
+mod expire;
+mod init;
+mod mail;
+mod notify;
 
 use std::path::PathBuf;
 
@@ -56,6 +62,10 @@ pub enum Command {
     Reissue(reissue::Args),
     Portal(portal::Args),
     Maintenance(maintenance::Args),
+    Mail(mail::Args),
+    Notify(notify::Args),
+    Expire(expire::Args),
+    Backup(backup::Args),
 }
 
 /// What every command gets: where the database is, how to print, who acts and when.
@@ -94,5 +104,9 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Reissue(args) => reissue::run(args, &app),
         Command::Portal(args) => portal::run(args, &app),
         Command::Maintenance(args) => maintenance::run(args, &app),
+        Command::Mail(args) => mail::run(args, &app),
+        Command::Notify(args) => notify::run(args, &app),
+        Command::Expire(args) => expire::run(args, &app),
+        Command::Backup(args) => backup::run(args, &app),
     }
 }

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod members;
 pub mod batches;
 pub mod credentials;
+pub mod housekeeping;
 pub mod outbox;
 pub mod portal;
 pub mod secrets;

@@ -1,0 +1,303 @@
+//! The outbox sender: claims due mail, mints its secret, sends it, records the outcome.
+//!
+//! Order of work for one mail, and why:
+//! 1. Claim (own short IMMEDIATE transaction): state `sending`, `claimed_by` this run,
+//!    `claimed_until` a few minutes ahead. A second sender skips claimed rows, so no mail is
+//!    sent twice; a crashed sender's claim runs out and the mail is taken again.
+//! 2. For a mail that carries a secret, in ONE transaction: mint the secret, render, hand
+//!    the message to the server, mark it `sent`, audit, commit. The secret's hash therefore exists only
+//!    if the server accepted the mail. If the send fails the transaction rolls back and the
+//!    minted secret never existed; the failure is recorded in a separate transaction.
+//!    If hagaki dies after the server accepted the mail but before the commit, the member
+//!    gets a mail whose token or password was never stored: it cannot be used (safe), and
+//!    the claim runs out, so the mail is sent again with a fresh secret (a duplicate mail,
+//!    never a usable stale secret). Mail without a secret is sent outside any write
+//!    transaction and marked `sent` just after (see `deliver`); a crash in between also
+//!    means one duplicate mail, never a lost one.
+//! 3. A transient failure (4xx) is retried after `mail_retry_minutes`; after the last wait
+//!    the mail is dead. A permanent failure (5xx, unusable address) is dead at once. An
+//!    unreachable server ends the run: the mails not yet tried go back to the queue.
+
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::Connection;
+
+use crate::Context;
+use crate::clock;
+use crate::db::{self, outbox, outbox::MailKind, outbox::OutboxRow};
+use crate::error::{Error, Result};
+use crate::mail::compose::{MailOutcome, Prepared, file_name, prepare};
+use crate::mail::transport::{Failure, FailureClass, Transport};
+use crate::settings::Settings;
+
+/// How long a claim holds: far longer than sending one chunk takes.
+pub const CLAIM_MINUTES: i64 = 5;
+/// Rows claimed at a time, so that a long run never holds claims it will not reach in time.
+const CHUNK: i64 = 50;
+
+/// Sends due mail until none is left or `limit` mails were tried.
+pub fn send(
+    ctx: &Context,
+    conn: &mut Connection,
+    transport: &Transport,
+    limit: Option<i64>,
+) -> Result<Vec<MailOutcome>> {
+    let settings = Settings::load(conn)?;
+    let run_id = format!(
+        "{}-{}",
+        std::process::id(),
+        &crate::secret::random_token()[..8]
+    );
+    let mut outcomes = Vec::new();
+    let mut unreachable: Option<String> = None;
+    loop {
+        let room = limit.map_or(CHUNK, |l| (l - outcomes.len() as i64).min(CHUNK));
+        if room <= 0 || unreachable.is_some() {
+            break;
+        }
+        let now = ctx.now();
+        let claimed = {
+            let tx = db::write_tx(conn)?;
+            let rows = outbox::claim(
+                &tx,
+                &run_id,
+                &clock::to_db(now),
+                &clock::to_db(now + Duration::minutes(CLAIM_MINUTES)),
+                room,
+            )?;
+            tx.commit()?;
+            rows
+        };
+        if claimed.is_empty() {
+            break;
+        }
+        for row in claimed {
+            let outcome = match &unreachable {
+                None => deliver(ctx, conn, &settings, transport, &run_id, &row)?,
+                Some(error) => Some(release(ctx, conn, &settings, &row, error)?),
+            };
+            if let Some(out) = outcome {
+                if unreachable.is_none()
+                    && out
+                        .error
+                        .as_deref()
+                        .is_some_and(|e| e.starts_with(UNREACHABLE))
+                {
+                    unreachable = out.error.clone();
+                }
+                outcomes.push(out);
+            }
+        }
+    }
+    transport.shutdown();
+    Ok(outcomes)
+}
+
+/// Marks the first words of an error that means the server could not be reached.
+const UNREACHABLE: &str = "server unreachable: ";
+
+/// Sends one claimed mail. `None` when another sender took the row over meanwhile.
+fn deliver(
+    ctx: &Context,
+    conn: &mut Connection,
+    settings: &Settings,
+    transport: &Transport,
+    run_id: &str,
+    row: &OutboxRow,
+) -> Result<Option<MailOutcome>> {
+    let now = ctx.now();
+    let name = file_name(row.id);
+    // A mail with a secret is sent inside the write transaction that mints it (module doc).
+    // Any other mail is read in a plain read transaction, sent, then marked in a short write
+    // transaction: the write lock is then never held across an SMTP exchange, so a bulk
+    // notice run does not starve portal steps or a second sender. The claim alone keeps it
+    // from being sent twice.
+    if MailKind::parse(&row.kind).is_some_and(MailKind::carries_secret) {
+        let tx = db::write_tx(conn)?;
+        let prepared = match ready(&tx, settings, now, run_id, row)? {
+            Step::NotOurs => return Ok(None),
+            Step::Unsendable(why) => {
+                drop(tx);
+                return failed(ctx, conn, settings, row, FailureClass::Permanent, why).map(Some);
+            }
+            Step::Ready(p) => p,
+        };
+        match transport.send(&prepared.message, &name) {
+            Ok(()) => {
+                record_sent(ctx, &tx, row, &prepared.message_id, now)?;
+                tx.commit()?;
+                Ok(Some(sent(row, prepared.message_id)))
+            }
+            Err(failure) => {
+                // Rolls back the minted secret: it was never delivered, so it must not exist.
+                drop(tx);
+                failed_send(ctx, conn, settings, row, failure).map(Some)
+            }
+        }
+    } else {
+        let step = {
+            let read = conn.transaction()?;
+            ready(&read, settings, now, run_id, row)?
+        };
+        let prepared = match step {
+            Step::NotOurs => return Ok(None),
+            Step::Unsendable(why) => {
+                return failed(ctx, conn, settings, row, FailureClass::Permanent, why).map(Some);
+            }
+            Step::Ready(p) => p,
+        };
+        match transport.send(&prepared.message, &name) {
+            Ok(()) => {
+                let tx = db::write_tx(conn)?;
+                record_sent(ctx, &tx, row, &prepared.message_id, now)?;
+                tx.commit()?;
+                Ok(Some(sent(row, prepared.message_id)))
+            }
+            Err(failure) => failed_send(ctx, conn, settings, row, failure).map(Some),
+        }
+    }
+}
+
+enum Step {
+    /// Another sender took the row over after our claim ran out.
+    NotOurs,
+    /// The mail can never be sent as it stands (bad address, missing data).
+    Unsendable(String),
+    Ready(Prepared),
+}
+
+fn ready(
+    conn: &Connection,
+    settings: &Settings,
+    now: DateTime<Utc>,
+    run_id: &str,
+    row: &OutboxRow,
+) -> Result<Step> {
+    if !outbox::still_claimed(conn, row.id, run_id)? {
+        return Ok(Step::NotOurs);
+    }
+    match prepare(conn, settings, now, row, false) {
+        Ok(p) => Ok(Step::Ready(p)),
+        Err(Error::BadInput { message, .. }) => Ok(Step::Unsendable(message)),
+        Err(e) => Err(e),
+    }
+}
+
+fn record_sent(
+    ctx: &Context,
+    tx: &Connection,
+    row: &OutboxRow,
+    message_id: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    outbox::mark_sent(tx, row.id, message_id, &clock::to_db(now))?;
+    ctx.audit(
+        tx,
+        "mail.sent",
+        row.member_id,
+        "ok",
+        format!("outbox {} {}", row.id, row.kind),
+    )?;
+    Ok(())
+}
+
+fn sent(row: &OutboxRow, message_id: String) -> MailOutcome {
+    MailOutcome {
+        id: row.id,
+        kind: row.kind.clone(),
+        outcome: "sent",
+        attempts: row.attempts + 1,
+        next_attempt_at: None,
+        error: None,
+        message_id: Some(message_id),
+        file: None,
+    }
+}
+
+fn failed_send(
+    ctx: &Context,
+    conn: &mut Connection,
+    settings: &Settings,
+    row: &OutboxRow,
+    failure: Failure,
+) -> Result<MailOutcome> {
+    let message = match failure.class {
+        FailureClass::Unreachable => format!("{UNREACHABLE}{}", failure.message),
+        _ => failure.message,
+    };
+    failed(ctx, conn, settings, row, failure.class, message)
+}
+
+/// Records a failed attempt in its own transaction: deferred with back-off, or dead.
+fn failed(
+    ctx: &Context,
+    conn: &mut Connection,
+    settings: &Settings,
+    row: &OutboxRow,
+    class: FailureClass,
+    error: String,
+) -> Result<MailOutcome> {
+    let now = ctx.now();
+    let attempts = row.attempts + 1;
+    let wait = settings.mail_retry_minutes.get(row.attempts as usize);
+    let tx = db::write_tx(conn)?;
+    let (outcome, next) = match (class, wait) {
+        (FailureClass::Permanent, _) | (_, None) => {
+            outbox::mark_dead(&tx, row.id, &error)?;
+            ("dead", None)
+        }
+        (_, Some(&minutes)) => {
+            let next = clock::to_db(now + Duration::minutes(i64::from(minutes)));
+            outbox::defer(&tx, row.id, &next, &error)?;
+            ("deferred", Some(next))
+        }
+    };
+    ctx.audit(
+        &tx,
+        &format!("mail.{outcome}"),
+        row.member_id,
+        if outcome == "dead" {
+            "failed"
+        } else {
+            "deferred"
+        },
+        format!("outbox {} {} attempt {attempts}: {error}", row.id, row.kind),
+    )?;
+    tx.commit()?;
+    Ok(MailOutcome {
+        id: row.id,
+        kind: row.kind.clone(),
+        outcome,
+        attempts,
+        next_attempt_at: next,
+        error: Some(error),
+        message_id: None,
+        file: None,
+    })
+}
+
+/// Puts back a claimed mail that was not tried because the server is unreachable; it is
+/// due again after the first back-off step, its attempts unchanged.
+fn release(
+    ctx: &Context,
+    conn: &mut Connection,
+    settings: &Settings,
+    row: &OutboxRow,
+    error: &str,
+) -> Result<MailOutcome> {
+    let first = settings.mail_retry_minutes.first().copied().unwrap_or(1);
+    let next = clock::to_db(ctx.now() + Duration::minutes(i64::from(first)));
+    let error = format!("not tried: {error}");
+    let tx = db::write_tx(conn)?;
+    outbox::release(&tx, row.id, &next, &error)?;
+    tx.commit()?;
+    Ok(MailOutcome {
+        id: row.id,
+        kind: row.kind.clone(),
+        outcome: "deferred",
+        attempts: row.attempts,
+        next_attempt_at: Some(next),
+        error: Some(error),
+        message_id: None,
+        file: None,
+    })
+}
