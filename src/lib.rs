@@ -10,6 +10,7 @@ pub mod db;
 pub mod email;
 pub mod error;
 pub mod insurer;
+pub mod lifecycle;
 pub mod member_key;
 pub mod ops;
 pub mod secret;

@@ -6,6 +6,8 @@ pub mod audit;
 pub mod outbox;
 pub mod secrets;
 pub mod settings;
+pub mod status;
+pub mod support;
 
 use std::path::Path;
 use std::time::Duration;
