@@ -5,8 +5,11 @@
 
 pub mod output;
 
+mod audit;
 mod config;
 mod init;
+mod status;
+mod unlock;
 
 use std::path::PathBuf;
 
@@ -42,6 +45,9 @@ pub struct Cli {
 pub enum Command {
     Init(init::Args),
     Config(config::Args),
+    Status(status::Args),
+    Unlock(unlock::Args),
+    Audit(audit::Args),
 }
 
 /// What every command gets: where the database is, how to print, who acts and when.
@@ -73,5 +79,8 @@ pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Init(args) => init::run(args, &app),
         Command::Config(args) => config::run(args, &app),
+        Command::Status(args) => status::run(args, &app),
+        Command::Unlock(args) => unlock::run(args, &app),
+        Command::Audit(args) => audit::run(args, &app),
     }
 }
