@@ -46,7 +46,7 @@ pub fn funnel_counts(conn: &Connection, now: &str) -> Result<FunnelCounts> {
     // Every column here is in `accounts_funnel`: one pass over that index alone.
     let mut stmt = conn.prepare_cached(
         "SELECT provisional_batch_id, count(*),
-                sum(provisional_state IN ('live', 'used', 'expired')),
+                sum(coalesce(provisional_state IN ('live', 'used', 'expired'), 0)),
                 sum(funnel_steps & 1), sum((funnel_steps >> 1) & 1),
                 sum((funnel_steps >> 2) & 1)
          FROM accounts INDEXED BY accounts_funnel
@@ -158,7 +158,7 @@ mod tests {
         };
         let main = plan(
             "SELECT provisional_batch_id, count(*),
-                    sum(provisional_state IN ('live', 'used', 'expired')),
+                    sum(coalesce(provisional_state IN ('live', 'used', 'expired'), 0)),
                     sum(funnel_steps & 1), sum((funnel_steps >> 1) & 1),
                     sum((funnel_steps >> 2) & 1)
              FROM accounts INDEXED BY accounts_funnel GROUP BY provisional_batch_id",
