@@ -12,6 +12,7 @@ pub mod email;
 pub mod error;
 pub mod insurer;
 pub mod mail;
+pub mod lifecycle;
 pub mod member_key;
 pub mod ops;
 pub mod roster;

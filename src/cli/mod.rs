@@ -6,6 +6,7 @@
 pub mod output;
 
 mod batches;
+mod audit;
 mod config;
 mod import;
 mod init;
@@ -20,6 +21,8 @@ mod expire;
 mod init;
 mod mail;
 mod notify;
+mod status;
+mod unlock;
 
 use std::path::PathBuf;
 
@@ -66,6 +69,9 @@ pub enum Command {
     Notify(notify::Args),
     Expire(expire::Args),
     Backup(backup::Args),
+    Status(status::Args),
+    Unlock(unlock::Args),
+    Audit(audit::Args),
 }
 
 /// What every command gets: where the database is, how to print, who acts and when.
@@ -108,5 +114,8 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Notify(args) => notify::run(args, &app),
         Command::Expire(args) => expire::run(args, &app),
         Command::Backup(args) => backup::run(args, &app),
+        Command::Status(args) => status::run(args, &app),
+        Command::Unlock(args) => unlock::run(args, &app),
+        Command::Audit(args) => audit::run(args, &app),
     }
 }

@@ -13,6 +13,8 @@ pub mod portal;
 pub mod secrets;
 pub mod sessions;
 pub mod settings;
+pub mod status;
+pub mod support;
 
 use std::path::Path;
 use std::time::Duration;
