@@ -5,22 +5,20 @@
 
 pub mod output;
 
-mod batches;
 mod audit;
-mod config;
-mod import;
-mod init;
-mod members;
-mod issue;
-mod reissue;
-mod maintenance;
-mod portal;
 mod backup;
+mod batches;
 mod config;
 mod expire;
+mod import;
 mod init;
+mod issue;
 mod mail;
+mod maintenance;
+mod members;
 mod notify;
+mod portal;
+mod reissue;
 mod status;
 mod unlock;
 

@@ -4,10 +4,10 @@
 
 pub mod accounts;
 pub mod audit;
-pub mod members;
 pub mod batches;
 pub mod credentials;
 pub mod housekeeping;
+pub mod members;
 pub mod outbox;
 pub mod portal;
 pub mod secrets;

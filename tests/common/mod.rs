@@ -128,19 +128,6 @@ const BATCHES_TOWNS: [(&str, &str); 6] = [
 pub fn batches_conn(site: &Site) -> rusqlite::Connection {
     let conn = rusqlite::Connection::open(site.db()).expect("open site db");
     conn.busy_timeout(std::time::Duration::from_secs(30))
-// ---- portal helpers (tests/portal.rs): seed members and credentials directly, and mint the
-// secret of a queued mail the way the mail sender does.
-
-/// A connection to the site's database, for seeding and for reading what a step wrote.
-pub fn portal_conn(site: &Site) -> rusqlite::Connection {
-    let conn = rusqlite::Connection::open(site.db()).expect("open database");
-    conn.busy_timeout(std::time::Duration::from_secs(10))
-// ---- mail: seeding members, accounts and outbox rows straight into the database ----
-
-/// A raw connection to the site's database, for seeding and checking rows.
-pub fn mail_conn(site: &Site) -> rusqlite::Connection {
-    let conn = rusqlite::Connection::open(site.db()).expect("open site db");
-    conn.busy_timeout(std::time::Duration::from_secs(30))
         .unwrap();
     conn
 }
@@ -224,63 +211,6 @@ pub fn batches_cheap_hashing(site: &Site) {
 /// The binary as a plain `std::process::Command` (to spawn, kill or run side by side), with
 /// the same environment as `Site::cmd`.
 pub fn batches_spawnable(site: &Site) -> std::process::Command {
-/// The registered account a seeded member holds.
-pub struct MailAccount<'a> {
-    pub user_id: &'a str,
-    pub email: &'a str,
-    pub confirmed: bool,
-    pub notice_mail: bool,
-}
-
-/// A roster member (branch 00) with `id`, and optionally a registered account.
-pub fn mail_seed_member(
-    site: &Site,
-    id: i64,
-    name: &str,
-    symbol: &str,
-    number: &str,
-    account: Option<MailAccount<'_>>,
-) {
-    let conn = mail_conn(site);
-    conn.execute(
-        "INSERT INTO members (id, symbol, number, branch, name, birth_date, row_hash, created_at, updated_at)
-         VALUES (?1, ?2, ?3, '00', ?4, '1980-04-01', 'seed', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
-        rusqlite::params![id, symbol, number, name],
-    )
-    .unwrap();
-    if let Some(a) = account {
-        conn.execute(
-            "INSERT INTO accounts (member_id, user_id, password_hash, email, email_confirmed_at,
-                                   notice_mail, registered_at)
-             VALUES (?1, ?2, '$argon2id$seed', ?3, ?4, ?5, '2026-02-01T00:00:00Z')",
-            rusqlite::params![
-                id,
-                a.user_id,
-                a.email,
-                a.confirmed.then_some("2026-02-01T00:05:00Z"),
-                i64::from(a.notice_mail)
-            ],
-        )
-        .unwrap();
-    }
-}
-
-/// Queues a mail the way the portal steps do, at the site's pinned time. Returns its id.
-pub fn mail_queue(
-    site: &Site,
-    kind: hagaki::db::outbox::MailKind,
-    member_id: Option<i64>,
-    to: &str,
-    payload: serde_json::Value,
-) -> i64 {
-    let now = chrono::DateTime::parse_from_rfc3339(&site.now)
-        .unwrap()
-        .with_timezone(&chrono::Utc);
-    hagaki::db::outbox::enqueue(&mail_conn(site), kind, member_id, to, &payload, now).unwrap()
-}
-
-/// The binary as a plain `std::process::Command`, for runs that must overlap.
-pub fn mail_std_cmd(site: &Site) -> std::process::Command {
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("hagaki"));
     cmd.env_clear()
         .env("HAGAKI_DB", site.db())
@@ -288,6 +218,19 @@ pub fn mail_std_cmd(site: &Site) -> std::process::Command {
         .env("HAGAKI_ACTOR", "tester")
         .current_dir(site.dir.path());
     cmd
+}
+
+// ---- portal helpers (tests/portal.rs): seed members and credentials directly, and mint the
+// secret of a queued mail the way the mail sender does.
+
+/// A connection to the site's database, for seeding and for reading what a step wrote.
+pub fn portal_conn(site: &Site) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(site.db()).expect("open database");
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .unwrap();
+    conn
+}
+
 /// Inserts an insured person (branch 00) with their account; returns the member id.
 pub fn portal_seed_member(site: &Site, symbol: &str, number: &str, birth_date: &str) -> i64 {
     let conn = portal_conn(site);
@@ -387,6 +330,82 @@ pub fn portal_mint(site: &Site, kind: &str) -> String {
     secret
 }
 
+// ---- mail: seeding members, accounts and outbox rows straight into the database ----
+
+/// A raw connection to the site's database, for seeding and checking rows.
+pub fn mail_conn(site: &Site) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(site.db()).expect("open site db");
+    conn.busy_timeout(std::time::Duration::from_secs(30))
+        .unwrap();
+    conn
+}
+
+/// The registered account a seeded member holds.
+pub struct MailAccount<'a> {
+    pub user_id: &'a str,
+    pub email: &'a str,
+    pub confirmed: bool,
+    pub notice_mail: bool,
+}
+
+/// A roster member (branch 00) with `id`, and optionally a registered account.
+pub fn mail_seed_member(
+    site: &Site,
+    id: i64,
+    name: &str,
+    symbol: &str,
+    number: &str,
+    account: Option<MailAccount<'_>>,
+) {
+    let conn = mail_conn(site);
+    conn.execute(
+        "INSERT INTO members (id, symbol, number, branch, name, birth_date, row_hash, created_at, updated_at)
+         VALUES (?1, ?2, ?3, '00', ?4, '1980-04-01', 'seed', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+        rusqlite::params![id, symbol, number, name],
+    )
+    .unwrap();
+    if let Some(a) = account {
+        conn.execute(
+            "INSERT INTO accounts (member_id, user_id, password_hash, email, email_confirmed_at,
+                                   notice_mail, registered_at)
+             VALUES (?1, ?2, '$argon2id$seed', ?3, ?4, ?5, '2026-02-01T00:00:00Z')",
+            rusqlite::params![
+                id,
+                a.user_id,
+                a.email,
+                a.confirmed.then_some("2026-02-01T00:05:00Z"),
+                i64::from(a.notice_mail)
+            ],
+        )
+        .unwrap();
+    }
+}
+
+/// Queues a mail the way the portal steps do, at the site's pinned time. Returns its id.
+pub fn mail_queue(
+    site: &Site,
+    kind: hagaki::db::outbox::MailKind,
+    member_id: Option<i64>,
+    to: &str,
+    payload: serde_json::Value,
+) -> i64 {
+    let now = chrono::DateTime::parse_from_rfc3339(&site.now)
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    hagaki::db::outbox::enqueue(&mail_conn(site), kind, member_id, to, &payload, now).unwrap()
+}
+
+/// The binary as a plain `std::process::Command`, for runs that must overlap.
+pub fn mail_std_cmd(site: &Site) -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("hagaki"));
+    cmd.env_clear()
+        .env("HAGAKI_DB", site.db())
+        .env("HAGAKI_NOW", &site.now)
+        .env("HAGAKI_ACTOR", "tester")
+        .current_dir(site.dir.path());
+    cmd
+}
+
 /// Runs `hagaki --format json ARGS` with extra environment; returns exit code and JSON.
 pub fn mail_run(site: &Site, env: &[(&str, &str)], args: &[&str]) -> (i32, serde_json::Value) {
     let mut cmd = site.cmd();
@@ -458,6 +477,8 @@ pub fn mail_bytes_contain(haystack: &[u8], needle: &str) -> bool {
     haystack
         .windows(needle.len())
         .any(|w| w == needle.as_bytes())
+}
+
 // ---- support desk (issue 5): seed rows straight into the site's SQLite file ----
 
 /// The site's database, opened directly, for seeding and tampering.
