@@ -80,6 +80,7 @@ pub fn import(
     let outcome = (|| {
         let tx = db::write_tx(conn)?;
         members::begin_import(&tx)?;
+        let first_load = members::is_empty(&tx)?;
         let mut s = ImportSummary {
             encoding: Encoding::Utf8,
             rows: 0,
@@ -105,10 +106,24 @@ pub fn import(
                     }
                 };
                 let lost = row.lost_on.is_some_and(|d| d <= today);
-                match members::find_for_import(&tx, &row.key)? {
+                let retired_now = lost.then_some(now.as_str());
+                // A first load has nothing to look up: insert at once, and only a conflict
+                // (the same member twice in the file) falls through to the look-up.
+                let new_id = match first_load {
+                    true => members::insert(&tx, &row, &hash, &now, retired_now)?,
+                    false => None,
+                };
+                let existing = match new_id {
+                    Some(_) => None,
+                    None => members::find_for_import(&tx, &row.key)?,
+                };
+                match existing {
                     None => {
-                        let retired_at = lost.then_some(now.as_str());
-                        let id = members::insert(&tx, &row, &hash, &now, retired_at)?;
+                        let id = match new_id {
+                            Some(id) => id,
+                            None => members::insert(&tx, &row, &hash, &now, retired_now)?
+                                .expect("a member that was not found inserts"),
+                        };
                         members::mark_seen(&tx, id, line)?;
                         s.new += 1;
                         s.retired += u64::from(lost);
