@@ -524,3 +524,46 @@ fn members_find_groups_dependents_under_their_household() {
         serde_json::json!([])
     );
 }
+
+#[test]
+fn a_roster_with_no_member_rows_retires_nobody() {
+    let site = Site::new();
+    import(&site, "roster.csv", &[]);
+    let before = common::bytes(&site.db());
+    let empty = site.path("empty.csv");
+    std::fs::write(
+        &empty,
+        "記号,番号,枝番,氏名,生年月日,郵便番号,住所1\r\n,,,,,,\r\n",
+    )
+    .unwrap();
+    site.cmd()
+        .arg("import")
+        .arg(&empty)
+        .arg("--retire-missing")
+        .assert()
+        .code(3)
+        .stderr(format!(
+            "error: {} has a header but no member rows; nothing was written\n",
+            empty.display()
+        ));
+    assert!(common::bytes(&site.db()) == before);
+}
+
+#[test]
+fn a_duplicate_is_found_on_a_first_load_too() {
+    // An empty database takes the insert-first path; the duplicate must still be named.
+    let site = Site::new();
+    let before = common::bytes(&site.db());
+    let path = fixture("bad/duplicate_key.csv");
+    site.cmd()
+        .arg("import")
+        .arg(&path)
+        .assert()
+        .code(3)
+        .stderr(format!(
+            "error: {} has 1 bad row(s); nothing was written\n  \
+             line 4: the same member (記号・番号・枝番) is on line 2\n",
+            path.display()
+        ));
+    assert!(common::bytes(&site.db()) == before);
+}

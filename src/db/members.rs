@@ -66,42 +66,55 @@ pub fn mark_seen(conn: &Connection, id: i64, line: u64) -> Result<Option<u64>> {
     Ok(Some(first as u64))
 }
 
-/// Inserts a member; an insured person (branch 00) gets the household's account row too.
+/// Whether the database has no members yet (a first load needs no look-ups).
+pub fn is_empty(conn: &Connection) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT NOT EXISTS (SELECT 1 FROM members)")?
+        .query_row([], |r| r.get(0))?)
+}
+
+/// Inserts a member unless one with the same key exists (then `None`); an insured person
+/// (branch 00) gets the household's account row too.
 pub fn insert(
     conn: &Connection,
     row: &MemberRow,
     row_hash: &str,
     now: &str,
     retired_at: Option<&str>,
-) -> Result<i64> {
+) -> Result<Option<i64>> {
     let lost_on = row.lost_on.map(|d| d.to_string());
-    conn.prepare_cached(
-        "INSERT INTO members (symbol, number, branch, name, name_kana, birth_date, postal_code,
+    let inserted = conn
+        .prepare_cached(
+            "INSERT INTO members (symbol, number, branch, name, name_kana, birth_date, postal_code,
                               address1, address2, lost_on, row_hash, created_at, updated_at,
                               retired_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13)",
-    )?
-    .execute(params![
-        row.key.symbol,
-        row.key.number,
-        row.key.branch,
-        row.name,
-        row.name_kana,
-        row.birth_date.to_string(),
-        row.postal_code,
-        row.address1,
-        row.address2,
-        lost_on,
-        row_hash,
-        now,
-        retired_at,
-    ])?;
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13)
+         ON CONFLICT (symbol, number, branch) DO NOTHING",
+        )?
+        .execute(params![
+            row.key.symbol,
+            row.key.number,
+            row.key.branch,
+            row.name,
+            row.name_kana,
+            row.birth_date.to_string(),
+            row.postal_code,
+            row.address1,
+            row.address2,
+            lost_on,
+            row_hash,
+            now,
+            retired_at,
+        ])?;
+    if inserted == 0 {
+        return Ok(None);
+    }
     let id = conn.last_insert_rowid();
     if row.key.is_insured() {
         conn.prepare_cached("INSERT INTO accounts (member_id) VALUES (?1)")?
             .execute([id])?;
     }
-    Ok(id)
+    Ok(Some(id))
 }
 
 /// Rewrites a member's roster fields in place (the id, and so the account, stay).

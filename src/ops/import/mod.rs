@@ -9,27 +9,24 @@
 //!   dependents left out of a household that is present are listed apart. `--retire-missing`
 //!   retires both.
 
+mod ahead;
+mod bad_rows;
+
 use std::fs::File;
-use std::io::Read;
 use std::path::PathBuf;
-use std::sync::mpsc;
 
 use rusqlite::Connection;
 
+use self::ahead::parse_ahead;
+use self::bad_rows::BadRows;
 use crate::db::{self, members};
 use crate::error::{Error, Result, RowError};
-use crate::roster::{Encoding, EncodingChoice, MemberRow, Roster};
+use crate::roster::{Encoding, EncodingChoice, Roster};
 use crate::{Context, clock};
 
-/// More bad rows than this are counted, not listed (a wrong file can have a million).
-const MAX_LISTED_ERRORS: usize = 1000;
 /// Page cache for the import's transaction, in KiB: large enough that index pages of a
 /// million-row table stay in memory, small enough for the 100 MiB budget.
 const IMPORT_CACHE_KIB: i64 = 32 * 1024;
-/// Rows the parsing thread hands over at a time (and between two progress reports).
-const BATCH_ROWS: usize = 2048;
-/// Batches parsed ahead of the database: bounds memory to a few thousand rows.
-const BATCHES_AHEAD: usize = 4;
 
 #[derive(Debug, Clone, Default)]
 pub struct ImportOptions {
@@ -83,6 +80,7 @@ pub fn import(
     let outcome = (|| {
         let tx = db::write_tx(conn)?;
         members::begin_import(&tx)?;
+        let first_load = members::is_empty(&tx)?;
         let mut s = ImportSummary {
             encoding: Encoding::Utf8,
             rows: 0,
@@ -108,10 +106,24 @@ pub fn import(
                     }
                 };
                 let lost = row.lost_on.is_some_and(|d| d <= today);
-                match members::find_for_import(&tx, &row.key)? {
+                let retired_now = lost.then_some(now.as_str());
+                // A first load has nothing to look up: insert at once, and only a conflict
+                // (the same member twice in the file) falls through to the look-up.
+                let new_id = match first_load {
+                    true => members::insert(&tx, &row, &hash, &now, retired_now)?,
+                    false => None,
+                };
+                let existing = match new_id {
+                    Some(_) => None,
+                    None => members::find_for_import(&tx, &row.key)?,
+                };
+                match existing {
                     None => {
-                        let retired_at = lost.then_some(now.as_str());
-                        let id = members::insert(&tx, &row, &hash, &now, retired_at)?;
+                        let id = match new_id {
+                            Some(id) => id,
+                            None => members::insert(&tx, &row, &hash, &now, retired_now)?
+                                .expect("a member that was not found inserts"),
+                        };
                         members::mark_seen(&tx, id, line)?;
                         s.new += 1;
                         s.retired += u64::from(lost);
@@ -206,117 +218,4 @@ pub fn import(
     })();
     members::set_cache_size(conn, old_cache)?;
     outcome
-}
-
-/// A valid row with its `row_hash`, or everything wrong with the line.
-type HashedRow = std::result::Result<(MemberRow, String), Vec<RowError>>;
-
-/// Parsed rows with their hashes, and how far into the file they reach.
-struct Batch {
-    rows: Vec<(u64, HashedRow)>,
-    bytes: u64,
-}
-
-/// Parses (decode, normalise, hash) on a second thread while `consume` writes the previous
-/// batch on this one: the two halves of an import cost about the same. Returns the encoding.
-fn parse_ahead<R: Read + Send>(
-    mut roster: Roster<R>,
-    mut consume: impl FnMut(Batch) -> Result<()>,
-) -> Result<Encoding> {
-    std::thread::scope(|scope| {
-        let (send, receive) = mpsc::sync_channel::<Result<Batch>>(BATCHES_AHEAD);
-        let parser = scope.spawn(move || {
-            loop {
-                let mut rows = Vec::with_capacity(BATCH_ROWS);
-                let mut done = false;
-                while rows.len() < BATCH_ROWS {
-                    match roster.next_row() {
-                        Ok(Some((line, parsed))) => {
-                            rows.push((
-                                line,
-                                parsed.map(|r| {
-                                    let hash = r.row_hash();
-                                    (r, hash)
-                                }),
-                            ));
-                        }
-                        Ok(None) => {
-                            done = true;
-                            break;
-                        }
-                        Err(e) => {
-                            // The receiver may be gone already; then nobody needs the error.
-                            let _ = send.send(Err(e));
-                            return roster.encoding();
-                        }
-                    }
-                }
-                let batch = Batch {
-                    rows,
-                    bytes: roster.bytes_read(),
-                };
-                // A closed channel means the writer stopped on an error: stop reading too.
-                if send.send(Ok(batch)).is_err() || done {
-                    return roster.encoding();
-                }
-            }
-        });
-        for batch in receive.iter() {
-            consume(batch?)?;
-        }
-        Ok(parser.join().expect("the roster parsing thread panicked"))
-    })
-}
-
-/// The bad rows found so far: the first [`MAX_LISTED_ERRORS`] listed, the rest counted.
-#[derive(Default)]
-struct BadRows {
-    listed: Vec<RowError>,
-    more: u64,
-    first_unlisted: Option<u64>,
-}
-
-impl BadRows {
-    fn push(&mut self, e: RowError) {
-        if self.listed.len() < MAX_LISTED_ERRORS {
-            self.listed.push(e);
-        } else {
-            self.more += 1;
-            self.first_unlisted.get_or_insert(e.line);
-        }
-    }
-
-    fn extend(&mut self, errors: Vec<RowError>) {
-        for e in errors {
-            self.push(e);
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.listed.is_empty()
-    }
-
-    /// How many more errors are worth fetching (one more tells that some were left out).
-    fn room(&self) -> i64 {
-        (MAX_LISTED_ERRORS - self.listed.len()) as i64 + 1
-    }
-
-    fn into_error(mut self, path: &std::path::Path) -> Error {
-        self.listed.sort_by_key(|e| e.line);
-        if self.more > 0 {
-            self.listed.push(RowError {
-                line: self.first_unlisted.unwrap_or(0),
-                column: String::new(),
-                value: String::new(),
-                reason: format!(
-                    "and {} more problem(s) from here on, not listed; fix the ones above first",
-                    self.more
-                ),
-            });
-        }
-        Error::BadRows {
-            file: path.display().to_string(),
-            rows: self.listed,
-        }
-    }
 }
