@@ -472,6 +472,11 @@ fn reissue_refusals_and_email_for_registered_members() {
         .assert()
         .code(5)
         .stderr(predicate::str::contains("has not registered"));
+    site.cmd()
+        .args(["reissue", "7001-3", "--via", "postcard", "--reason", "lost"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--out FILE is needed"));
     assert!(!site.path("r.csv").exists());
     assert_eq!(query_i64(&site, "SELECT count(*) FROM outbox"), 0);
 

@@ -9,29 +9,24 @@
 //! 'issued' and its credentials 'live'. A run killed anywhere leaves at most a 'pending'
 //! batch, which the next run (under the same lock) finishes if its file is whole, else revokes.
 
-use std::fs::File;
-use std::io::BufWriter;
-use std::os::unix::fs::OpenOptionsExt;
+mod create;
+mod write;
+
 use std::path::{Path, PathBuf};
 
 use chrono::{Duration, NaiveDate};
-use rayon::prelude::*;
 use rusqlite::Connection;
 
-use crate::db::batches::{self as dbb, MemberState, NewBatch};
-use crate::db::credentials::{self, NewProvisional};
+use crate::Context;
+use crate::db::batches::{self as dbb, MemberState};
 use crate::error::{Error, Result};
 use crate::member_key::MemberKey;
 use crate::ops::batches::{self as batch_ops, Recovered};
-use crate::printfile::{self, Encoding, PrintRow, PrintWriter};
+use crate::printfile::Encoding;
 use crate::settings::Settings;
-use crate::{Context, clock, credential, db, secret};
 
-/// Rows minted, hashed and written together: big enough to keep every core busy, small enough
-/// that memory does not grow with the batch.
-const CHUNK: usize = 256;
-/// Attempts at a fresh provisional ID before giving up (a collision is already rare).
-const ID_ATTEMPTS: usize = 100;
+use self::create::create;
+use self::write::{publish, write};
 
 /// Progress reported to the caller (the command line draws a bar from it).
 #[derive(Debug)]
@@ -255,7 +250,7 @@ fn final_path(out: &Path) -> Result<PathBuf> {
     Ok(path)
 }
 
-fn refuse_overwrite(path: &Path) -> Error {
+pub(crate) fn refuse_overwrite(path: &Path) -> Error {
     Error::refused(format!(
         "{} already exists; a print file is never overwritten",
         path.display()
@@ -263,7 +258,7 @@ fn refuse_overwrite(path: &Path) -> Error {
     .with_hint("choose a new --out file name")
 }
 
-fn select(conn: &Connection, plan: &Plan, today: NaiveDate) -> Result<Vec<i64>> {
+pub(crate) fn select(conn: &Connection, plan: &Plan, today: NaiveDate) -> Result<Vec<i64>> {
     match &plan.selection {
         Selection::Eligible { only, limit } => {
             dbb::eligible_members(conn, &today.to_string(), only.as_deref(), *limit)
@@ -271,211 +266,4 @@ fn select(conn: &Connection, plan: &Plan, today: NaiveDate) -> Result<Vec<i64>> 
         Selection::Members(ids) => dbb::print_order(conn, ids),
         Selection::Reminder { batch } => dbb::reminder_members(conn, *batch),
     }
-}
-
-/// Phase 1: the batch and its pending credentials, in one transaction, after checking that
-/// every member's name and address can be printed. None when nobody is to be printed.
-fn create(
-    ctx: &Context,
-    conn: &mut Connection,
-    plan: &Plan,
-    settings: &Settings,
-    out: &Path,
-    issued_on: NaiveDate,
-    expires_on: NaiveDate,
-) -> Result<Option<(i64, u64)>> {
-    for (field, value) in [
-        ("insurer_name", settings.insurer_name.as_str()),
-        ("portal_url", settings.portal_url.as_str()),
-    ] {
-        if let Some(ch) = plan.encoding.unmappable(value) {
-            return Err(Error::bad_input(format!(
-                "setting {field} {value:?} holds {ch:?}, which {} cannot hold",
-                plan.encoding.as_str()
-            )));
-        }
-    }
-    let tx = db::write_tx(conn)?;
-    let members = select(&tx, plan, issued_on)?;
-    if members.is_empty() {
-        return Ok(None);
-    }
-    let now = ctx.now();
-    let issued_at = clock::to_db(now);
-    // Valid through the printed expiry date, Japan time: it ends when the next day begins.
-    let expires_at = clock::to_db(
-        (expires_on + Duration::days(1))
-            .and_hms_opt(0, 0, 0)
-            .expect("midnight exists")
-            .and_local_timezone(clock::jst())
-            .single()
-            .expect("JST has no gaps")
-            .to_utc(),
-    );
-    let batch_id = dbb::insert(
-        &tx,
-        &NewBatch {
-            kind: plan.kind,
-            created_at: &issued_at,
-            actor: &ctx.actor,
-            issued_on: &issued_on.to_string(),
-            expires_on: &expires_on.to_string(),
-            member_count: members.len() as i64,
-            file_name: &out.display().to_string(),
-            encoding: plan.encoding.as_str(),
-            reason: plan.reason.as_deref(),
-        },
-    )?;
-    let mut rng = rand::rngs::OsRng;
-    for (seq, &member_id) in members.iter().enumerate() {
-        let login_id = (0..ID_ATTEMPTS)
-            .map(|_| credential::generate_provisional_id(&mut rng, settings.provisional_id_length))
-            .find_map(
-                |id| match credentials::reserve_login_id(&tx, &id, member_id) {
-                    Ok(true) => Some(Ok(id)),
-                    Ok(false) => None,
-                    Err(e) => Some(Err(e)),
-                },
-            )
-            .ok_or_else(|| {
-                anyhow::anyhow!("no unused provisional ID after {ID_ATTEMPTS} tries")
-            })??;
-        credentials::insert_pending(
-            &tx,
-            &NewProvisional {
-                member_id,
-                login_id: &login_id,
-                batch_id,
-                batch_seq: seq as i64 + 1,
-                issued_at: &issued_at,
-                expires_at: &expires_at,
-            },
-        )?;
-    }
-    check_printable(&tx, batch_id, plan.encoding)?;
-    tx.commit()?;
-    Ok(Some((batch_id, members.len() as u64)))
-}
-
-/// Every member field of the batch in the print encoding; all failures are listed at once.
-fn check_printable(conn: &Connection, batch_id: i64, encoding: Encoding) -> Result<()> {
-    let mut bad = Vec::new();
-    dbb::for_each_printed_member(conn, batch_id, |id, name, postal, address1, address2| {
-        let fields = [
-            ("name", name),
-            ("postal_code", postal),
-            ("address1", address1),
-            ("address2", address2),
-        ];
-        if let Err(e) = printfile::check_member(encoding, id, &fields) {
-            bad.push(e.to_string());
-        }
-    })?;
-    if bad.is_empty() {
-        return Ok(());
-    }
-    Err(Error::bad_input(format!(
-        "{} member(s) cannot be printed in {}; nothing was issued:\n  {}",
-        bad.len(),
-        encoding.as_str(),
-        bad.join("\n  ")
-    ))
-    .with_hint("correct the roster and import it again, or use --encoding utf-8 if the print vendor reads UTF-8"))
-}
-
-/// Phase 2: mint, hash and write the rows chunk by chunk into the temporary file; returns the
-/// file's SHA-256 once it is fsynced.
-fn write(
-    conn: &mut Connection,
-    settings: &Settings,
-    batch_id: i64,
-    encoding: Encoding,
-    out: &Path,
-    on_event: &mut dyn FnMut(Event<'_>),
-) -> Result<String> {
-    let batch = dbb::get(conn, batch_id)?.ok_or_else(|| anyhow::anyhow!("batch vanished"))?;
-    let issued_on: NaiveDate = batch.issued_on.parse().map_err(anyhow::Error::from)?;
-    let expires_on: NaiveDate = batch.expires_on.parse().map_err(anyhow::Error::from)?;
-    let file = File::options()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(batch_ops::temp_path(out, batch_id))?;
-    let mut writer = PrintWriter::new(BufWriter::new(file), encoding)?;
-    let params = settings.hash_params();
-    let insurer_number = settings.insurer_number.to_string();
-    let mut after = 0;
-    loop {
-        let sources = credentials::print_sources(conn, batch_id, after, CHUNK)?;
-        let Some(last) = sources.last() else { break };
-        after = last.seq;
-        let minted: Vec<(String, String)> = sources
-            .par_iter()
-            .map(|_| {
-                let pw = credential::generate_password(
-                    &mut rand::rngs::OsRng,
-                    settings.provisional_password_length,
-                );
-                let hash = secret::hash_password(&pw, params)?;
-                Ok((credential::format_password(&pw), hash))
-            })
-            .collect::<Result<_>>()?;
-        for (s, (printed, _)) in sources.iter().zip(&minted) {
-            writer.write_row(&PrintRow {
-                batch_id,
-                seq: s.seq,
-                member_id: s.member_id,
-                postal_code: &s.postal_code,
-                address1: &s.address1,
-                address2: &s.address2,
-                name: &s.name,
-                provisional_id: &s.login_id,
-                password: printed,
-                issued_on,
-                expires_on,
-                insurer_name: &settings.insurer_name,
-                insurer_number: &insurer_number,
-                portal_url: &settings.portal_url,
-            })?;
-        }
-        let tx = db::write_tx(conn)?;
-        for (s, (_, hash)) in sources.iter().zip(&minted) {
-            credentials::set_hash(&tx, s.credential_id, hash)?;
-        }
-        tx.commit()?;
-        on_event(Event::Wrote {
-            rows: sources.len() as u64,
-        });
-    }
-    let (buffered, sha) = writer.finish()?;
-    let file = buffered.into_inner().map_err(|e| e.into_error())?;
-    file.sync_all()?;
-    Ok(sha)
-}
-
-/// Phase 3: record the digest, put the file in place without overwriting anything, and make
-/// the batch live.
-fn publish(
-    ctx: &Context,
-    conn: &mut Connection,
-    batch_id: i64,
-    out: &Path,
-    sha: String,
-) -> Result<String> {
-    dbb::record_digest(conn, batch_id, &sha)?;
-    let temp = batch_ops::temp_path(out, batch_id);
-    // A hard link fails when the name exists, where rename would silently replace it.
-    std::fs::hard_link(&temp, out).map_err(|e| match e.kind() {
-        std::io::ErrorKind::AlreadyExists => refuse_overwrite(out),
-        _ => e.into(),
-    })?;
-    std::fs::remove_file(&temp)?;
-    if let Some(dir) = out.parent() {
-        File::open(dir)?.sync_all()?;
-    }
-    let tx = db::write_tx(conn)?;
-    let batch = dbb::get(&tx, batch_id)?.ok_or_else(|| anyhow::anyhow!("batch vanished"))?;
-    batch_ops::make_live(ctx, &tx, &batch, "")?;
-    tx.commit()?;
-    Ok(sha)
 }
