@@ -681,9 +681,17 @@ fn forgot_password_needs_a_confirmed_email() {
 #[test]
 fn revoked_credentials_and_retired_members_are_refused_with_the_reason() {
     let s = seeded(false);
+    // Revoked after the login (a new postcard was sent): registration is refused.
+    let session = login(&s.site, &s.login_id, PROVISIONAL_PW, "identity");
+    verify(&s.site, &session, "06130090", BIRTH).success();
     let conn = portal_conn(&s.site);
     conn.execute("UPDATE credentials SET state = 'revoked'", [])
         .unwrap();
+    register(&s.site, &session, "taro.yamada", GOOD_PW)
+        .code(5)
+        .stderr(predicate::str::contains(
+            "the provisional ID this session started from is no longer valid",
+        ));
     portal(
         &s.site,
         &["login", "--id", &s.login_id],
