@@ -50,16 +50,27 @@ pub fn live_temporary(conn: &Connection, member_id: i64) -> Result<Option<Creden
         .optional()?)
 }
 
-/// Ends a live credential: 'used' (with used_at) or 'expired'.
-pub fn end_credential(conn: &Connection, id: i64, state: &str, now: &str) -> Result<()> {
-    conn.prepare_cached(
-        "UPDATE credentials
+/// Whether a credential is still live (not used, revoked or expired by a job).
+pub fn is_live(conn: &Connection, id: i64) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT state = 'live' FROM credentials WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?
+        .unwrap_or(false))
+}
+
+/// Ends a live credential: 'used' (with used_at) or 'expired'. False when it was no longer
+/// live (another step ended it first).
+pub fn end_credential(conn: &Connection, id: i64, state: &str, now: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE credentials
             SET state = ?2, ended_at = ?3,
                 used_at = CASE WHEN ?2 = 'used' THEN ?3 ELSE used_at END
           WHERE id = ?1 AND state = 'live'",
-    )?
-    .execute(params![id, state, now])?;
-    Ok(())
+        )?
+        .execute(params![id, state, now])?
+        == 1)
 }
 
 #[derive(Debug, Clone)]

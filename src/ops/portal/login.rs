@@ -43,46 +43,39 @@ pub fn login(
     password: &str,
 ) -> Result<Opened> {
     super::gate(ctx, settings)?;
-    let typed = text::normalize(id).replace(' ', "");
-    let compact = credential::normalize_login_id(id);
+    // argon2 takes tens of milliseconds, so passwords are checked before the write lock is
+    // taken (concurrent logins do not queue behind one another); the write transaction
+    // re-reads everything it changes.
+    let attempt = check(ctx, conn, settings, id, password)?;
     let tx = db::write_tx(conn)?;
-    let found = match db::accounts::find_login_id(&tx, &typed)? {
-        Some(found) => Some(found),
-        None => db::accounts::find_login_id(&tx, &compact)?,
-    };
-    let Some(found) = found else {
-        // A provisional-shaped ID with a wrong check character is a typo: say so at once,
-        // before any password check and without counting a failure.
-        // Only the provisional shape qualifies: no user ID may have it (policy), so this
-        // says nothing about which user IDs exist.
-        if policy::looks_provisional(&compact, settings.provisional_id_length)
-            && let Err(e) = credential::check_provisional_id(&compact)
-        {
-            ctx.audit(
-                &tx,
-                "portal.login",
-                None,
-                "refused",
-                "mistyped provisional ID",
-            )?;
-            let outcome = Err(Error::refused(e.to_string())
-                .with_hint("check the provisional ID against the postcard"));
-            return finish(tx, outcome);
+    let (member_id, attempt) = match attempt {
+        Checked::Mistyped(e) => {
+            ctx.audit(&tx, ACTION, None, "refused", "mistyped provisional ID")?;
+            let err = Error::refused(e.to_string())
+                .with_hint("check the provisional ID against the postcard");
+            return finish(tx, Err(err));
         }
-        let _ = secret::verify_password(&dummy_hash(settings), password)?;
-        ctx.audit(&tx, "portal.login", None, "refused", "unknown ID")?;
-        return finish(tx, Err(wrong()));
+        Checked::Unknown => {
+            ctx.audit(&tx, ACTION, None, "refused", "unknown ID")?;
+            return finish(tx, Err(wrong()));
+        }
+        Checked::Known(member_id, attempt) => (member_id, attempt),
     };
-    let member_id = found.member_id;
     let acct = account(&tx, member_id)?;
     if let Err(e) = check_lock(ctx, &acct) {
-        ctx.audit(&tx, "portal.login", Some(member_id), "refused", "locked")?;
+        ctx.audit(&tx, ACTION, Some(member_id), "refused", "locked")?;
         return finish(tx, Err(e));
     }
-    let attempt = if found.kind == "provisional" {
-        provisional(ctx, &tx, settings, &found.login_id, password)?
-    } else {
-        own(ctx, &tx, settings, &acct, password)?
+    let now = clock::to_db(ctx.now());
+    let attempt = match attempt {
+        // Single use: of two logins racing with one temporary password, only one ends it.
+        Attempt::Ok(Some(cred), "change_password")
+            if !db::portal::end_credential(&tx, cred, "used", &now)? =>
+        {
+            Attempt::Wrong
+        }
+        Attempt::Ok(Some(cred), "identity") if !db::portal::is_live(&tx, cred)? => Attempt::Wrong,
+        other => other,
     };
     let outcome = match attempt {
         Attempt::Wrong => {
@@ -92,31 +85,30 @@ pub fn login(
             } else {
                 "wrong password"
             };
-            ctx.audit(&tx, "portal.login", Some(member_id), "refused", detail)?;
+            ctx.audit(&tx, ACTION, Some(member_id), "refused", detail)?;
             Err(lock.map_or_else(wrong, locked))
         }
         // The password was right, so saying why the login cannot go on tells nothing away.
-        Attempt::Refused(detail, err) => {
+        Attempt::Refused(detail, err, expire) => {
+            if let Some(cred) = expire {
+                db::portal::end_credential(&tx, cred, "expired", &now)?;
+            }
             db::accounts::clear_failures(&tx, member_id)?;
-            ctx.audit(&tx, "portal.login", Some(member_id), "refused", detail)?;
+            ctx.audit(&tx, ACTION, Some(member_id), "refused", detail)?;
             Err(err)
         }
-        Attempt::Ok(credential_id, stage) if acct.retired_at.is_none() => {
-            if stage == "change_password"
-                && let Some(id) = credential_id
-            {
-                db::portal::end_credential(&tx, id, "used", &clock::to_db(ctx.now()))?;
-            }
+        Attempt::Ok(..) if acct.retired_at.is_some() => {
+            ctx.audit(&tx, ACTION, Some(member_id), "refused", "retired")?;
+            Err(
+                Error::refused("this account is closed: the membership has ended (資格喪失)")
+                    .with_hint("contact the health insurance society if this is wrong"),
+            )
+        }
+        Attempt::Ok(credential_id, stage) => {
             db::accounts::clear_failures(&tx, member_id)?;
             let (token, expires) =
                 open_session(&tx, ctx, settings, member_id, credential_id, stage)?;
-            ctx.audit(
-                &tx,
-                "portal.login",
-                Some(member_id),
-                "ok",
-                format!("stage {stage}"),
-            )?;
+            ctx.audit(&tx, ACTION, Some(member_id), "ok", format!("stage {stage}"))?;
             Ok(Opened {
                 session: token,
                 stage,
@@ -124,31 +116,72 @@ pub fn login(
                 next: super::next_step(stage),
             })
         }
-        Attempt::Ok(..) => {
-            ctx.audit(&tx, "portal.login", Some(member_id), "refused", "retired")?;
-            Err(
-                Error::refused("this account is closed: the membership has ended (資格喪失)")
-                    .with_hint("contact the health insurance society if this is wrong"),
-            )
-        }
     };
     finish(tx, outcome)
 }
 
+const ACTION: &str = "portal.login";
+
+/// What the read-only password check found.
+enum Checked {
+    Mistyped(credential::ProvisionalIdError),
+    Unknown,
+    Known(i64, Attempt),
+}
+
+fn check(
+    ctx: &Context,
+    conn: &Connection,
+    settings: &Settings,
+    id: &str,
+    password: &str,
+) -> Result<Checked> {
+    let typed = text::normalize(id).replace(' ', "");
+    let compact = credential::normalize_login_id(id);
+    let found = match db::accounts::find_login_id(conn, &typed)? {
+        Some(found) => Some(found),
+        None => db::accounts::find_login_id(conn, &compact)?,
+    };
+    let Some(found) = found else {
+        // A provisional-shaped ID with a wrong check character is a typo: said at once,
+        // before any password check and without counting a failure. No user ID may have
+        // that shape (policy), so this tells nothing about which user IDs exist.
+        if policy::looks_provisional(&compact, settings.provisional_id_length)
+            && let Err(e) = credential::check_provisional_id(&compact)
+        {
+            return Ok(Checked::Mistyped(e));
+        }
+        let _ = secret::verify_password(&dummy_hash(settings), password)?;
+        return Ok(Checked::Unknown);
+    };
+    let acct = account(conn, found.member_id)?;
+    // A locked account is refused whatever the password: no hash is worth checking.
+    if check_lock(ctx, &acct).is_err() {
+        return Ok(Checked::Known(found.member_id, Attempt::Wrong));
+    }
+    let attempt = if found.kind == "provisional" {
+        provisional(ctx, conn, settings, &found.login_id, password)?
+    } else {
+        own(ctx, conn, settings, &acct, password)?
+    };
+    Ok(Checked::Known(found.member_id, attempt))
+}
+
 enum Attempt {
     Wrong,
-    Refused(&'static str, Error),
+    /// The password was right but the login cannot go on; the credential to mark expired.
+    Refused(&'static str, Error, Option<i64>),
     Ok(Option<i64>, &'static str),
 }
 
 fn provisional(
     ctx: &Context,
-    tx: &Connection,
+    conn: &Connection,
     settings: &Settings,
     login_id: &str,
     password: &str,
 ) -> Result<Attempt> {
-    let Some(cred) = db::portal::provisional_by_login_id(tx, login_id)? else {
+    let Some(cred) = db::portal::provisional_by_login_id(conn, login_id)? else {
         let _ = secret::verify_password(&dummy_hash(settings), password)?;
         return Ok(Attempt::Wrong);
     };
@@ -165,11 +198,13 @@ fn provisional(
                 clock::show_jst(clock::from_db(&cred.expires_at)?)
             ))
             .with_hint("ask the support desk to send a new postcard"),
+            None,
         ),
         "used" => Attempt::Refused(
             "provisional credential used",
             Error::refused("this provisional ID has already been used to register")
                 .with_hint("log in with your own user ID; `hagaki portal forgot-id` mails it"),
+            None,
         ),
         _ => Attempt::Refused(
             "provisional credential revoked",
@@ -177,6 +212,7 @@ fn provisional(
                 .with_hint(
                     "use the ID and password on the newest postcard, or ask the support desk",
                 ),
+            None,
         ),
     })
 }
@@ -191,7 +227,7 @@ fn matches_credential(cred: &Credential, password: &str) -> Result<bool> {
 /// The member's own password, else a live temporary password (single use).
 fn own(
     ctx: &Context,
-    tx: &Connection,
+    conn: &Connection,
     settings: &Settings,
     acct: &db::accounts::Account,
     password: &str,
@@ -203,18 +239,18 @@ fn own(
     if own_ok {
         return Ok(Attempt::Ok(None, "member"));
     }
-    let Some(temp) = db::portal::live_temporary(tx, acct.member_id)? else {
+    let Some(temp) = db::portal::live_temporary(conn, acct.member_id)? else {
         return Ok(Attempt::Wrong);
     };
     if !matches_credential(&temp, password)? {
         return Ok(Attempt::Wrong);
     }
     if clock::from_db(&temp.expires_at)? <= ctx.now() {
-        db::portal::end_credential(tx, temp.id, "expired", &clock::to_db(ctx.now()))?;
         return Ok(Attempt::Refused(
             "temporary password expired",
             Error::refused("the temporary password has expired")
                 .with_hint("ask for a new one with `hagaki portal forgot-password`"),
+            Some(temp.id),
         ));
     }
     Ok(Attempt::Ok(Some(temp.id), "change_password"))

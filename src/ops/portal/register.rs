@@ -44,6 +44,21 @@ pub fn register(
         Err(e) => return finish(tx, Err(e)),
     };
     let acct = account(&tx, s.member_id)?;
+    // Support may have replaced the postcard since the login: the old one is dead.
+    if let Some(cred) = s.credential_id
+        && !db::portal::is_live(&tx, cred)?
+    {
+        ctx.audit(
+            &tx,
+            ACTION,
+            Some(s.member_id),
+            "refused",
+            "provisional credential ended",
+        )?;
+        let err = Error::refused("the provisional ID this session started from is no longer valid")
+            .with_hint("log in again with the ID and password on the newest postcard");
+        return finish(tx, Err(err));
+    }
     if acct.user_id.is_some() {
         ctx.audit(
             &tx,
