@@ -56,14 +56,7 @@ pub fn render(kind: MailKind, d: &MailData<'_>) -> Result<Rendered> {
     let (subject, main) = match kind {
         MailKind::ConfirmEmail => {
             let token = d.secret.ok_or_else(|| missing("the token"))?;
-            let url = if token == SECRET_PLACEHOLDER {
-                format!(
-                    "{}/{CONFIRM_PATH}{token}",
-                    d.portal_url.trim_end_matches('/')
-                )
-            } else {
-                confirm_url(d.portal_url, token)
-            };
+            let url = confirm_url(d.portal_url, token);
             (
                 "メールアドレスの確認のお願い".to_string(),
                 format!(
