@@ -45,6 +45,7 @@ time_it "status (overall + 13 batches, JSON)" "$hagaki" --format json status
 time_it "status (table)" "$hagaki" status
 time_it "status --batch 13" "$hagaki" --format json status --batch 13
 time_it "status MEMBER (by email)" "$hagaki" --format json status u123467@example.jp
+for _ in 1 2 3; do target/release/examples/bench_status_db --baseline "$db"; done
 if [ -x /usr/bin/time ]; then
   /usr/bin/time -f "status: %e s wall, %U s user, %S s sys, %M KiB max RSS" \
     "$hagaki" --format json status > /dev/null

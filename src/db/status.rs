@@ -28,6 +28,9 @@ pub struct Counts {
 /// Households are portal accounts: one per insured person (branch 00), made at import.
 pub type FunnelCounts = BTreeMap<Option<i64>, Counts>;
 
+/// Which count a query fills.
+type CountField = fn(&mut Counts) -> &mut i64;
+
 /// Every count the funnel needs, as of `now` (stored time text).
 pub fn funnel_counts(conn: &Connection, now: &str) -> Result<FunnelCounts> {
     let mut by_batch = FunnelCounts::new();
@@ -58,7 +61,7 @@ pub fn funnel_counts(conn: &Connection, now: &str) -> Result<FunnelCounts> {
     // Small index ranges: expired postcards of unregistered households (the rule of
     // lifecycle::Provisional::is_expired; bit 2 of funnel_steps is "registered"), locks in
     // force, and retired households.
-    let side_counts: [(&str, fn(&mut Counts) -> &mut i64); 3] = [
+    let side_counts: [(&str, CountField); 3] = [
         (
             "SELECT batch, count(*) FROM (
                  SELECT provisional_batch_id AS batch FROM accounts INDEXED BY accounts_provisional_expiry

@@ -71,10 +71,7 @@ pub fn funnel(ctx: &Context, conn: &Connection, batch: Option<i64>) -> Result<Fu
         if batch.is_some_and(|id| id != info.id) {
             continue;
         }
-        let c = counts
-            .get(&Some(info.id))
-            .copied()
-            .unwrap_or_default();
+        let c = counts.get(&Some(info.id)).copied().unwrap_or_default();
         scopes.push(scope(format!("batch {}", info.id), Some(info), c));
     }
     Ok(Funnel {
