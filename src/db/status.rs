@@ -199,5 +199,43 @@ mod tests {
             copied,
             (2, 8, "used".to_string(), "2026-05-01T00:00:00Z".to_string())
         );
+        let steps = |sets: &str| -> i64 {
+            conn.execute(
+                &format!("UPDATE accounts SET {sets} WHERE member_id = 1"),
+                [],
+            )
+            .unwrap();
+            conn.query_row(
+                "SELECT funnel_steps FROM accounts WHERE member_id = 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        assert_eq!(steps("failed_attempts = 1"), 0);
+        assert_eq!(steps("identity_checked_at = 't'"), 1);
+        assert_eq!(steps("registered_at = 't', email_confirmed_at = 't'"), 7);
+        assert_eq!(steps("email_confirmed_at = NULL"), 3);
+    }
+
+    #[test]
+    fn an_account_made_after_its_credential_picks_it_up() {
+        let conn = crate::db::in_memory().unwrap();
+        conn.execute_batch(
+            "INSERT INTO members (id, symbol, number, branch, name, birth_date, row_hash, created_at, updated_at)
+             VALUES (1, 'S', '1', '00', 'n', '1980-01-01', 'h', 't', 't');
+             INSERT INTO credentials (id, member_id, kind, login_id, password_hash, state, issued_at, expires_at)
+             VALUES (4, 1, 'provisional', 'A', 'h', 'live', 't', 'e');
+             INSERT INTO accounts (member_id, identity_checked_at) VALUES (1, 't');",
+        )
+        .unwrap();
+        let row: (i64, String, i64) = conn
+            .query_row(
+                "SELECT provisional_credential_id, provisional_state, funnel_steps FROM accounts",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(row, (4, "live".to_string(), 1));
     }
 }
