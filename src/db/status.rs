@@ -1,6 +1,6 @@
 //! SQL for the registration funnel's counts and the batches it is broken down by.
 //!
-//! The funnel reads the narrow indexes made for it in `sql/0001_init.sql` (`members_household`,
+//! The funnel reads the narrow indexes made for it in `sql/0001_init.sql` (`members_retired`,
 //! `accounts_funnel`, `accounts_provisional_expiry`, `accounts_locked`): each query is one
 //! pass over an index, never a join of the big tables.
 
@@ -24,86 +24,79 @@ pub struct Counts {
     pub retired: i64,
 }
 
-/// Counts per batch of the household's newest postcard (`None`: households with none), and
-/// the households and retired counts of the whole roster.
-#[derive(Debug, Clone, Default)]
-pub struct FunnelCounts {
-    pub households: i64,
-    pub retired: i64,
-    pub by_batch: BTreeMap<Option<i64>, Counts>,
-}
+/// Counts per batch of the household's newest postcard (`None`: households with none).
+/// Households are portal accounts: one per insured person (branch 00), made at import.
+pub type FunnelCounts = BTreeMap<Option<i64>, Counts>;
+
+/// Which count a query fills.
+type CountField = fn(&mut Counts) -> &mut i64;
 
 /// Every count the funnel needs, as of `now` (stored time text).
 pub fn funnel_counts(conn: &Connection, now: &str) -> Result<FunnelCounts> {
-    let (households, retired) = conn
-        .prepare_cached(
-            "SELECT count(*), count(retired_at) FROM members INDEXED BY members_household
-             WHERE branch = '00'",
-        )?
-        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    let mut by_batch: BTreeMap<Option<i64>, Counts> = BTreeMap::new();
+    let mut by_batch = FunnelCounts::new();
 
-    // Every column here is in `accounts_funnel`: one pass over that index alone.
+    // One pass over `accounts_funnel` alone, grouped by every column it holds: counting
+    // groups is cheaper than evaluating expressions on each of a million entries, and the
+    // few dozen groups are folded into steps here.
     let mut stmt = conn.prepare_cached(
-        "SELECT provisional_batch_id, count(*),
-                sum(coalesce(provisional_state IN ('live', 'used', 'expired'), 0)),
-                sum(funnel_steps & 1), sum((funnel_steps >> 1) & 1),
-                sum((funnel_steps >> 2) & 1)
+        "SELECT provisional_batch_id, provisional_state, funnel_steps, count(*)
          FROM accounts INDEXED BY accounts_funnel
-         GROUP BY provisional_batch_id",
+         GROUP BY provisional_batch_id, provisional_state, funnel_steps",
     )?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         let c = by_batch.entry(r.get(0)?).or_default();
-        c.households = r.get(1)?;
-        c.issued = r.get(2)?;
-        c.identity_checked = r.get(3)?;
-        c.registered = r.get(4)?;
-        c.email_confirmed = r.get(5)?;
+        let state: Option<String> = r.get(1)?;
+        let steps: i64 = r.get(2)?;
+        let n: i64 = r.get(3)?;
+        c.households += n;
+        if matches!(state.as_deref(), Some("live" | "used" | "expired")) {
+            c.issued += n;
+        }
+        c.identity_checked += n * (steps & 1);
+        c.registered += n * ((steps >> 1) & 1);
+        c.email_confirmed += n * ((steps >> 2) & 1);
     }
 
     // Small index ranges: expired postcards of unregistered households (the rule of
-    // lifecycle::Provisional::is_expired; bit 2 of funnel_steps is "registered"), then locks.
-    let side_counts: [(&str, fn(&mut Counts) -> &mut i64); 2] = [
+    // lifecycle::Provisional::is_expired; bit 2 of funnel_steps is "registered"), locks in
+    // force, and retired households.
+    let side_counts: [(&str, CountField); 3] = [
         (
             "SELECT batch, count(*) FROM (
-                 SELECT provisional_batch_id AS batch FROM accounts
+                 SELECT provisional_batch_id AS batch FROM accounts INDEXED BY accounts_provisional_expiry
                  WHERE provisional_state = 'expired' AND funnel_steps & 2 = 0
                  UNION ALL
-                 SELECT provisional_batch_id FROM accounts
+                 SELECT provisional_batch_id FROM accounts INDEXED BY accounts_provisional_expiry
                  WHERE provisional_state = 'live' AND provisional_expires_at <= ?1
                    AND funnel_steps & 2 = 0)
              GROUP BY batch",
             |c| &mut c.provisional_expired,
         ),
         (
-            "SELECT provisional_batch_id, count(*) FROM accounts
-             WHERE locked_until > ?1 GROUP BY provisional_batch_id",
+            "SELECT provisional_batch_id, count(*) FROM accounts INDEXED BY accounts_locked
+             WHERE locked_until > ?1 AND locked_until IS NOT NULL
+             GROUP BY provisional_batch_id",
             |c| &mut c.locked,
+        ),
+        (
+            "SELECT a.provisional_batch_id, count(*)
+             FROM members m INDEXED BY members_retired JOIN accounts a ON a.member_id = m.id
+             WHERE m.branch = '00' AND m.retired_at IS NOT NULL
+             GROUP BY a.provisional_batch_id",
+            |c| &mut c.retired,
         ),
     ];
     for (sql, field) in side_counts {
         let mut stmt = conn.prepare_cached(sql)?;
-        let mut rows = stmt.query([now])?;
+        let bind = [now];
+        let params = rusqlite::params_from_iter(bind.iter().take(stmt.parameter_count()));
+        let mut rows = stmt.query(params)?;
         while let Some(r) = rows.next()? {
             *field(by_batch.entry(r.get(0)?).or_default()) = r.get(1)?;
         }
     }
-    let mut stmt = conn.prepare_cached(
-        "SELECT a.provisional_batch_id, count(*)
-         FROM members m JOIN accounts a ON a.member_id = m.id
-         WHERE m.branch = '00' AND m.retired_at IS NOT NULL
-         GROUP BY a.provisional_batch_id",
-    )?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        by_batch.entry(r.get(0)?).or_default().retired = r.get(1)?;
-    }
-    Ok(FunnelCounts {
-        households,
-        retired,
-        by_batch,
-    })
+    Ok(by_batch)
 }
 
 /// A batch as the funnel and member status show it.
@@ -157,11 +150,9 @@ mod tests {
             rows.map(Result::unwrap).collect::<Vec<_>>().join("; ")
         };
         let main = plan(
-            "SELECT provisional_batch_id, count(*),
-                    sum(coalesce(provisional_state IN ('live', 'used', 'expired'), 0)),
-                    sum(funnel_steps & 1), sum((funnel_steps >> 1) & 1),
-                    sum((funnel_steps >> 2) & 1)
-             FROM accounts INDEXED BY accounts_funnel GROUP BY provisional_batch_id",
+            "SELECT provisional_batch_id, provisional_state, funnel_steps, count(*)
+             FROM accounts INDEXED BY accounts_funnel
+             GROUP BY provisional_batch_id, provisional_state, funnel_steps",
         );
         assert_eq!(main, "SCAN accounts USING COVERING INDEX accounts_funnel");
         let expired = plan(
@@ -208,5 +199,43 @@ mod tests {
             copied,
             (2, 8, "used".to_string(), "2026-05-01T00:00:00Z".to_string())
         );
+        let steps = |sets: &str| -> i64 {
+            conn.execute(
+                &format!("UPDATE accounts SET {sets} WHERE member_id = 1"),
+                [],
+            )
+            .unwrap();
+            conn.query_row(
+                "SELECT funnel_steps FROM accounts WHERE member_id = 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        assert_eq!(steps("failed_attempts = 1"), 0);
+        assert_eq!(steps("identity_checked_at = 't'"), 1);
+        assert_eq!(steps("registered_at = 't', email_confirmed_at = 't'"), 7);
+        assert_eq!(steps("email_confirmed_at = NULL"), 3);
+    }
+
+    #[test]
+    fn an_account_made_after_its_credential_picks_it_up() {
+        let conn = crate::db::in_memory().unwrap();
+        conn.execute_batch(
+            "INSERT INTO members (id, symbol, number, branch, name, birth_date, row_hash, created_at, updated_at)
+             VALUES (1, 'S', '1', '00', 'n', '1980-01-01', 'h', 't', 't');
+             INSERT INTO credentials (id, member_id, kind, login_id, password_hash, state, issued_at, expires_at)
+             VALUES (4, 1, 'provisional', 'A', 'h', 'live', 't', 'e');
+             INSERT INTO accounts (member_id, identity_checked_at) VALUES (1, 't');",
+        )
+        .unwrap();
+        let row: (i64, String, i64) = conn
+            .query_row(
+                "SELECT provisional_credential_id, provisional_state, funnel_steps FROM accounts",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(row, (4, "live".to_string(), 1));
     }
 }

@@ -54,12 +54,10 @@ pub fn funnel(ctx: &Context, conn: &Connection, batch: Option<i64>) -> Result<Fu
     let counts = db::status::funnel_counts(conn, &clock::to_db(now))?;
     let mut scopes = Vec::new();
     if batch.is_none() {
-        let mut all = Counts {
-            households: counts.households,
-            retired: counts.retired,
-            ..Counts::default()
-        };
-        for c in counts.by_batch.values() {
+        let mut all = Counts::default();
+        for c in counts.values() {
+            all.households += c.households;
+            all.retired += c.retired;
             all.issued += c.issued;
             all.provisional_expired += c.provisional_expired;
             all.identity_checked += c.identity_checked;
@@ -73,11 +71,7 @@ pub fn funnel(ctx: &Context, conn: &Connection, batch: Option<i64>) -> Result<Fu
         if batch.is_some_and(|id| id != info.id) {
             continue;
         }
-        let c = counts
-            .by_batch
-            .get(&Some(info.id))
-            .copied()
-            .unwrap_or_default();
+        let c = counts.get(&Some(info.id)).copied().unwrap_or_default();
         scopes.push(scope(format!("batch {}", info.id), Some(info), c));
     }
     Ok(Funnel {
