@@ -567,3 +567,26 @@ fn a_duplicate_is_found_on_a_first_load_too() {
         ));
     assert!(common::bytes(&site.db()) == before);
 }
+
+#[test]
+fn duplicates_and_orphans_among_members_already_imported_are_named() {
+    let site = Site::new();
+    import(&site, "roster.csv", &[]);
+    let before = common::bytes(&site.db());
+    let edited = edited_roster(&site, |t| {
+        let mut lines: Vec<&str> = t.lines().filter(|l| !l.starts_with("1201,101,00,")).collect();
+        let again = lines[2].to_string(); // 1201,108,00 (file line 3)
+        lines.push(&again);
+        lines.join("\n")
+    });
+    site.cmd()
+        .args(["import", &edited])
+        .assert()
+        .code(3)
+        .stderr(format!(
+            "error: {edited} has 2 bad row(s); nothing was written\n  \
+             line 2: dependent 枝番 01 has no insured person (枝番 00) in the roster\n  \
+             line 88: the same member (記号・番号・枝番) is on line 3\n"
+        ));
+    assert!(common::bytes(&site.db()) == before);
+}

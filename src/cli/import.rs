@@ -33,6 +33,7 @@ pub struct Args {
 enum EncodingArg {
     /// UTF-8 (with or without BOM) or CP932, detected.
     Auto,
+    /// UTF-8, with or without BOM.
     #[value(name = "utf-8", alias = "utf8")]
     Utf8,
     /// Shift_JIS as Windows writes it.

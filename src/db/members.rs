@@ -1,8 +1,10 @@
 //! SQL for the `members` and `accounts` tables as roster import and member lookup use them.
 //!
-//! An import marks every member its roster names in the TEMP table `import_seen` (member id
-//! and roster line), so that duplicates, dependents without their insured person and missing
-//! households are found by SQL instead of by holding a million keys in memory.
+//! An import marks the members already in the database that its roster names in the TEMP
+//! table `import_seen` (member id and roster line); members it inserts are those with an id
+//! above the largest before it began (`max_before`). Duplicates, dependents without their
+//! insured person and missing households are then found by SQL instead of by holding a
+//! million keys in memory.
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
@@ -66,10 +68,11 @@ pub fn mark_seen(conn: &Connection, id: i64, line: u64) -> Result<Option<u64>> {
     Ok(Some(first as u64))
 }
 
-/// Whether the database has no members yet (a first load needs no look-ups).
-pub fn is_empty(conn: &Connection) -> Result<bool> {
+/// The largest member id (0 when there are none). Members are never deleted, so every id an
+/// import inserts is above the value it read at its start.
+pub fn max_id(conn: &Connection) -> Result<i64> {
     Ok(conn
-        .prepare_cached("SELECT NOT EXISTS (SELECT 1 FROM members)")?
+        .prepare_cached("SELECT coalesce(max(id), 0) FROM members")?
         .query_row([], |r| r.get(0))?)
 }
 
@@ -156,66 +159,68 @@ pub fn set_retired(conn: &Connection, id: i64, retired_at: Option<&str>, now: &s
     Ok(())
 }
 
-/// Dependents the roster names whose insured person it does not: (line, member key).
-pub fn dependents_without_insured(conn: &Connection, limit: i64) -> Result<Vec<(u64, MemberKey)>> {
+/// Dependents the roster names whose insured person it does not: (member id, branch, and the
+/// roster line when the member was already in the database; inserted ones have no line here).
+pub fn dependents_without_insured(
+    conn: &Connection,
+    max_before: i64,
+) -> Result<Vec<(i64, String, Option<u64>)>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT s.line, m.symbol, m.number, m.branch
-         FROM temp.import_seen s JOIN members m ON m.id = s.id
-         WHERE m.branch <> '00'
+        "SELECT m.id, m.branch, s.line
+         FROM members m LEFT JOIN temp.import_seen s ON s.id = m.id
+         WHERE m.branch <> '00' AND (m.id > ?1 OR s.id IS NOT NULL)
            AND NOT EXISTS (
-               SELECT 1 FROM members h JOIN temp.import_seen hs ON hs.id = h.id
-               WHERE h.symbol = m.symbol AND h.number = m.number AND h.branch = '00')
-         ORDER BY s.line LIMIT ?1",
+               SELECT 1 FROM members h
+               WHERE h.symbol = m.symbol AND h.number = m.number AND h.branch = '00'
+                 AND (h.id > ?1 OR EXISTS (SELECT 1 FROM temp.import_seen hs WHERE hs.id = h.id)))",
     )?;
-    let rows = stmt.query_map([limit], |r| {
+    let rows = stmt.query_map([max_before], |r| {
         Ok((
-            r.get::<_, i64>(0)? as u64,
-            MemberKey {
-                symbol: r.get(1)?,
-                number: r.get(2)?,
-                branch: r.get(3)?,
-            },
+            r.get(0)?,
+            r.get(1)?,
+            r.get::<_, Option<i64>>(2)?.map(|l| l as u64),
         ))
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// Insured persons (one per household), not retired, that the roster does not name.
-pub fn missing_households(conn: &Connection) -> Result<Vec<i64>> {
+pub fn missing_households(conn: &Connection, max_before: i64) -> Result<Vec<i64>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id FROM members m
-         WHERE branch = '00' AND retired_at IS NULL
+         WHERE branch = '00' AND retired_at IS NULL AND id <= ?1
            AND NOT EXISTS (SELECT 1 FROM temp.import_seen s WHERE s.id = m.id)
          ORDER BY id",
     )?;
-    let ids = stmt.query_map([], |r| r.get(0))?;
+    let ids = stmt.query_map([max_before], |r| r.get(0))?;
     Ok(ids.collect::<rusqlite::Result<_>>()?)
 }
 
 /// Dependents, not retired, that the roster leaves out while naming their household.
-pub fn missing_dependents(conn: &Connection) -> Result<Vec<i64>> {
+pub fn missing_dependents(conn: &Connection, max_before: i64) -> Result<Vec<i64>> {
     let mut stmt = conn.prepare_cached(
         "SELECT m.id FROM members m
-         WHERE m.branch <> '00' AND m.retired_at IS NULL
+         WHERE m.branch <> '00' AND m.retired_at IS NULL AND m.id <= ?1
            AND NOT EXISTS (SELECT 1 FROM temp.import_seen s WHERE s.id = m.id)
            AND EXISTS (
-               SELECT 1 FROM members h JOIN temp.import_seen hs ON hs.id = h.id
-               WHERE h.symbol = m.symbol AND h.number = m.number AND h.branch = '00')
+               SELECT 1 FROM members h
+               WHERE h.symbol = m.symbol AND h.number = m.number AND h.branch = '00'
+                 AND (h.id > ?1 OR EXISTS (SELECT 1 FROM temp.import_seen hs WHERE hs.id = h.id)))
          ORDER BY m.id",
     )?;
-    let ids = stmt.query_map([], |r| r.get(0))?;
+    let ids = stmt.query_map([max_before], |r| r.get(0))?;
     Ok(ids.collect::<rusqlite::Result<_>>()?)
 }
 
 /// Retires every member the roster does not name (whole missing households included).
-pub fn retire_unseen(conn: &Connection, now: &str) -> Result<usize> {
+pub fn retire_unseen(conn: &Connection, max_before: i64, now: &str) -> Result<usize> {
     Ok(conn
         .prepare_cached(
-            "UPDATE members SET retired_at = ?1, updated_at = ?1
-             WHERE retired_at IS NULL
+            "UPDATE members SET retired_at = ?2, updated_at = ?2
+             WHERE retired_at IS NULL AND id <= ?1
                AND NOT EXISTS (SELECT 1 FROM temp.import_seen s WHERE s.id = members.id)",
         )?
-        .execute([now])?)
+        .execute(params![max_before, now])?)
 }
 
 /// A member as staff see them.

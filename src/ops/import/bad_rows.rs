@@ -33,11 +33,6 @@ impl BadRows {
         self.listed.is_empty()
     }
 
-    /// How many more errors are worth fetching (one more tells that some were left out).
-    pub(super) fn room(&self) -> i64 {
-        (MAX_LISTED_ERRORS - self.listed.len()) as i64 + 1
-    }
-
     pub(super) fn into_error(mut self, path: &std::path::Path) -> Error {
         self.listed.sort_by_key(|e| e.line);
         if self.more > 0 {
