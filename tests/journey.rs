@@ -52,7 +52,12 @@ fn send_mail(site: &Site, spool: &Path) -> Vec<String> {
         .args(["--format", "json", "mail", "send"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut new: Vec<_> = std::fs::read_dir(spool)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -86,7 +91,11 @@ fn a_member_goes_from_postcard_to_registered_and_recovers_a_forgotten_password()
     let spool = site.path("spool");
     let mut secrets: Vec<String> = Vec::new();
 
-    ok(&site, &["import", &fixture("roster.csv").display().to_string()], "");
+    ok(
+        &site,
+        &["import", &fixture("roster.csv").display().to_string()],
+        "",
+    );
     let batch = ok(&site, &["issue", "--out", "postcards.csv"], "");
     assert!(batch["count"].as_u64().unwrap() > 10, "{batch}");
 
@@ -96,23 +105,41 @@ fn a_member_goes_from_postcard_to_registered_and_recovers_a_forgotten_password()
 
     // The member types the postcard's ID in lower case and the password without hyphens.
     let typed = printed.replace('-', "").to_uppercase();
-    let login = ok(&site, &["portal", "login", "--id", &provisional_id.to_lowercase()], &typed);
+    let login = ok(
+        &site,
+        &["portal", "login", "--id", &provisional_id.to_lowercase()],
+        &typed,
+    );
     let session = login["session"].as_str().unwrap().to_string();
     secrets.push(session.clone());
 
     ok(
         &site,
         &[
-            "portal", "verify", "--session", &session, "--insurer-number", "０６１３００９０",
-            "--birth-date", "19710603", "--agree-terms",
+            "portal",
+            "verify",
+            "--session",
+            &session,
+            "--insurer-number",
+            "０６１３００９０",
+            "--birth-date",
+            "19710603",
+            "--agree-terms",
         ],
         "",
     );
     ok(
         &site,
         &[
-            "portal", "register", "--session", &session, "--user-id", "yamada.taro",
-            "--email", "taro@example.jp", "--notice-mail",
+            "portal",
+            "register",
+            "--session",
+            &session,
+            "--user-id",
+            "yamada.taro",
+            "--email",
+            "taro@example.jp",
+            "--notice-mail",
         ],
         &format!("{OWN_PASSWORD}\n"),
     );
@@ -134,13 +161,24 @@ fn a_member_goes_from_postcard_to_registered_and_recovers_a_forgotten_password()
     let (code, _, err) = step(&site, &["portal", "confirm-email", &token], "");
     assert_eq!(code, 5, "a used token must be refused: {err}");
 
-    let signed_in = ok(&site, &["portal", "login", "--id", "YAMADA.TARO"], OWN_PASSWORD);
+    let signed_in = ok(
+        &site,
+        &["portal", "login", "--id", "YAMADA.TARO"],
+        OWN_PASSWORD,
+    );
     assert_eq!(signed_in["stage"], "member");
     secrets.push(signed_in["session"].as_str().unwrap().to_string());
 
     ok(
         &site,
-        &["portal", "forgot-password", "--user-id", "yamada.taro", "--email", "taro@example.jp"],
+        &[
+            "portal",
+            "forgot-password",
+            "--user-id",
+            "yamada.taro",
+            "--email",
+            "taro@example.jp",
+        ],
         "",
     );
     let mails = send_mail(&site, &spool);
@@ -151,7 +189,11 @@ fn a_member_goes_from_postcard_to_registered_and_recovers_a_forgotten_password()
     let temporary = mail_after(notice, "仮パスワード: ", 14).to_string();
     secrets.push(temporary.clone());
 
-    let temp_login = ok(&site, &["portal", "login", "--id", "yamada.taro"], &temporary);
+    let temp_login = ok(
+        &site,
+        &["portal", "login", "--id", "yamada.taro"],
+        &temporary,
+    );
     assert_eq!(temp_login["stage"], "change_password");
     let temp_session = temp_login["session"].as_str().unwrap().to_string();
     secrets.push(temp_session.clone());
@@ -163,9 +205,29 @@ fn a_member_goes_from_postcard_to_registered_and_recovers_a_forgotten_password()
     secrets.push(NEW_PASSWORD.to_string());
 
     // The temporary password was single use, the old password is gone, the new one works.
-    assert_eq!(step(&site, &["portal", "login", "--id", "yamada.taro"], &temporary).0, 5);
-    assert_eq!(step(&site, &["portal", "login", "--id", "yamada.taro"], OWN_PASSWORD).0, 5);
-    let last = ok(&site, &["portal", "login", "--id", "yamada.taro"], NEW_PASSWORD);
+    assert_eq!(
+        step(
+            &site,
+            &["portal", "login", "--id", "yamada.taro"],
+            &temporary
+        )
+        .0,
+        5
+    );
+    assert_eq!(
+        step(
+            &site,
+            &["portal", "login", "--id", "yamada.taro"],
+            OWN_PASSWORD
+        )
+        .0,
+        5
+    );
+    let last = ok(
+        &site,
+        &["portal", "login", "--id", "yamada.taro"],
+        NEW_PASSWORD,
+    );
     assert_eq!(last["stage"], "member");
 
     let mut stored = bytes(&site.db());
