@@ -85,6 +85,12 @@ fn connect(path: &Path) -> Result<Connection> {
 }
 
 fn migrate(conn: &mut Connection) -> Result<()> {
+    // Most opens find the schema current: check without the write lock, so that read-only
+    // commands (status, audit, backup) never wait for a writer.
+    let current: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if current == MIGRATIONS.len() {
+        return Ok(());
+    }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let applied: usize = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if applied > MIGRATIONS.len() {
