@@ -182,6 +182,17 @@ fn a_member_goes_from_postcard_to_registered_and_recovers_a_forgotten_password()
         "",
     );
     let mails = send_mail(&site, &spool);
+    assert_eq!(
+        mails.len(),
+        2,
+        "registration complete + temporary password: {mails:?}"
+    );
+    assert!(
+        mails
+            .iter()
+            .any(|b| b.contains("ご登録が完了しました") && b.contains("ユーザID: yamada.taro")),
+        "{mails:?}"
+    );
     let notice = mails
         .iter()
         .find(|b| b.contains("仮パスワード: "))

@@ -60,6 +60,15 @@ pub fn confirm_email(
             Error::refused("the account's email address has changed since this mail was sent");
         return finish(tx, Err(err));
     }
+    // The registration is complete only now that the address is known to work: say so to it.
+    db::outbox::enqueue(
+        &tx,
+        db::outbox::MailKind::Registered,
+        Some(t.member_id),
+        &t.email,
+        &serde_json::json!({}),
+        ctx.now(),
+    )?;
     ctx.audit(&tx, ACTION, Some(t.member_id), "ok", "email confirmed")?;
     tx.commit()?;
     Ok(EmailConfirmed { email: t.email })
