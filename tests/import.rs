@@ -574,7 +574,10 @@ fn duplicates_and_orphans_among_members_already_imported_are_named() {
     import(&site, "roster.csv", &[]);
     let before = common::bytes(&site.db());
     let edited = edited_roster(&site, |t| {
-        let mut lines: Vec<&str> = t.lines().filter(|l| !l.starts_with("1201,101,00,")).collect();
+        let mut lines: Vec<&str> = t
+            .lines()
+            .filter(|l| !l.starts_with("1201,101,00,"))
+            .collect();
         let again = lines[2].to_string(); // 1201,108,00 (file line 3)
         lines.push(&again);
         lines.join("\n")
