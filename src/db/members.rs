@@ -78,8 +78,8 @@ pub fn max_id(conn: &Connection) -> Result<i64> {
         .query_row([], |r| r.get(0))?)
 }
 
-/// Inserts a member unless one with the same key exists (then `None`); an insured person
-/// (branch 00) gets the household's account row too.
+/// Inserts a member unless one with the same key exists (then `None`). The account rows of
+/// new households follow in [`create_accounts`].
 pub fn insert(
     conn: &Connection,
     row: &MemberRow,
@@ -114,12 +114,18 @@ pub fn insert(
     if inserted == 0 {
         return Ok(None);
     }
-    let id = conn.last_insert_rowid();
-    if row.key.is_insured() {
-        conn.prepare_cached("INSERT INTO accounts (member_id) VALUES (?1)")?
-            .execute([id])?;
-    }
-    Ok(Some(id))
+    Ok(Some(conn.last_insert_rowid()))
+}
+
+/// Gives every insured person inserted by this import (id above `max_before`) the
+/// household's account row: one statement for the whole roster instead of one per household.
+pub fn create_accounts(conn: &Connection, max_before: i64) -> Result<usize> {
+    Ok(conn
+        .prepare_cached(
+            "INSERT INTO accounts (member_id)
+             SELECT id FROM members WHERE id > ?1 AND branch = '00' ORDER BY id",
+        )?
+        .execute([max_before])?)
 }
 
 /// Rewrites a member's roster fields in place (the id, and so the account, stay).
