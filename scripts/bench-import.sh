@@ -51,10 +51,11 @@ echo "roster: $rows rows, ${size} MiB (UTF-8)"
 run() { # label, time file, command…
   local label=$1 tf=$2; shift 2
   /usr/bin/time -v "$@" 2>"$tf" >/dev/null || { cat "$tf"; exit 1; }
-  local wall rss
+  local wall rss cpu
   wall=$(grep 'Elapsed (wall clock)' "$tf" | awk '{print $NF}')
   rss=$(grep 'Maximum resident set size' "$tf" | awk '{print $NF}')
-  printf '%-34s %10s  peak RSS %6d MiB\n' "$label" "$wall" $((rss / 1024))
+  cpu=$(awk -F': ' '/User time|System time/ {s += $2} END {printf "%.1f", s}' "$tf")
+  printf '%-34s wall %8s  CPU %6s s  peak RSS %4d MiB\n' "$label" "$wall" "$cpu" $((rss / 1024))
 }
 
 export HAGAKI_DB=$work/hagaki.db

@@ -7,7 +7,17 @@ use unicode_normalization::UnicodeNormalization;
 /// ASCII space. NFKC turns full-width digits and letters into ASCII and half-width katakana
 /// into full-width, which is what every roster and portal field wants.
 pub fn normalize(input: &str) -> String {
+    // NFKC leaves ASCII as it is: skip the normaliser for it (a roster import calls this
+    // millions of times, mostly on digits and Latin letters).
+    if input.is_ascii() {
+        return fold_whitespace(input);
+    }
     let nfkc: String = input.nfkc().collect();
+    fold_whitespace(&nfkc)
+}
+
+/// Trims and folds runs of white space into one ASCII space, without normalising.
+pub fn fold_whitespace(nfkc: &str) -> String {
     let mut out = String::with_capacity(nfkc.len());
     for word in nfkc.split_whitespace() {
         if !out.is_empty() {

@@ -20,14 +20,16 @@ pub struct Existing {
     pub retired_at: Option<String>,
 }
 
-/// (Re)creates the empty TEMP table that records the members a roster names.
+/// (Re)creates the empty TEMP table that records the members a roster names, with a cache
+/// (16 MiB) that holds a million of its rows instead of spilling them to a temp file.
 pub fn begin_import(conn: &Connection) -> Result<()> {
     conn.execute_batch(
         "CREATE TEMP TABLE IF NOT EXISTS import_seen (
              id   INTEGER PRIMARY KEY,
              line INTEGER NOT NULL
          );
-         DELETE FROM temp.import_seen;",
+         DELETE FROM temp.import_seen;
+         PRAGMA temp.cache_size = -16384;",
     )?;
     Ok(())
 }
@@ -76,8 +78,8 @@ pub fn max_id(conn: &Connection) -> Result<i64> {
         .query_row([], |r| r.get(0))?)
 }
 
-/// Inserts a member unless one with the same key exists (then `None`); an insured person
-/// (branch 00) gets the household's account row too.
+/// Inserts a member unless one with the same key exists (then `None`). The account rows of
+/// new households follow in [`create_accounts`].
 pub fn insert(
     conn: &Connection,
     row: &MemberRow,
@@ -112,12 +114,18 @@ pub fn insert(
     if inserted == 0 {
         return Ok(None);
     }
-    let id = conn.last_insert_rowid();
-    if row.key.is_insured() {
-        conn.prepare_cached("INSERT INTO accounts (member_id) VALUES (?1)")?
-            .execute([id])?;
-    }
-    Ok(Some(id))
+    Ok(Some(conn.last_insert_rowid()))
+}
+
+/// Gives every insured person inserted by this import (id above `max_before`) the
+/// household's account row: one statement for the whole roster instead of one per household.
+pub fn create_accounts(conn: &Connection, max_before: i64) -> Result<usize> {
+    Ok(conn
+        .prepare_cached(
+            "INSERT INTO accounts (member_id)
+             SELECT id FROM members WHERE id > ?1 AND branch = '00' ORDER BY id",
+        )?
+        .execute([max_before])?)
 }
 
 /// Rewrites a member's roster fields in place (the id, and so the account, stay).

@@ -10,8 +10,8 @@ use crate::text;
 
 /// `text::normalize`, with a fast path for text NFKC leaves alone.
 pub fn plain(input: &str) -> String {
-    if is_nfkc_quick(input.chars()) == IsNormalized::Yes {
-        fold_spaces(input)
+    if input.is_ascii() || is_nfkc_quick(input.chars()) == IsNormalized::Yes {
+        text::fold_whitespace(input)
     } else {
         text::normalize(input)
     }
@@ -36,7 +36,7 @@ pub fn name(input: &str) -> String {
         }
     }
     out.extend(run.nfkc());
-    fold_spaces(&out)
+    text::fold_whitespace(&out)
 }
 
 fn is_compat_ideograph(c: char) -> bool {
@@ -68,18 +68,6 @@ pub fn postal_code(input: &str) -> Result<String, String> {
     } else {
         Err("is not a postal code (7 digits: 1234567, 123-4567 or 〒123-4567)".to_string())
     }
-}
-
-/// Trims and folds runs of white space into one ASCII space (NFKC already done or not needed).
-fn fold_spaces(input: &str) -> String {
-    let mut out = String::with_capacity(input.len());
-    for word in input.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
-    }
-    out
 }
 
 #[cfg(test)]

@@ -207,6 +207,7 @@ pub fn import(
                 opts.path.display()
             )));
         }
+        members::create_accounts(&tx, max_before)?;
         // After a first load every member came from this roster: nobody can be missing.
         if !first_load {
             s.missing_household_ids = members::missing_households(&tx, max_before)?;
