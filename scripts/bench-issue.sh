@@ -56,4 +56,5 @@ echo "issue $small: ${small_s} s, peak RSS ${small_rss} KiB"
 echo "issue $large: ${large_s} s, peak RSS ${large_rss} KiB (${rows} rows written)"
 echo "plain hashing $large: ${hash_s} s, peak RSS ${hash_rss} KiB"
 awk -v i="$large_s" -v h="$hash_s" 'BEGIN { printf "issue / plain hashing: %.3f (target <= 1.10)\n", i / h }'
-awk -v s="$small_rss" -v l="$large_rss" 'BEGIN { printf "peak RSS $large / $small: %.3f\n", l / s }'
+awk -v s="$small_rss" -v l="$large_rss" -v a="$small" -v b="$large" \
+  'BEGIN { printf "peak RSS %d / %d: %.3f\n", b, a, l / s }'
