@@ -255,3 +255,28 @@ fn own(
     }
     Ok(Attempt::Ok(Some(temp.id), "change_password"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_dummy_hash_is_a_well_formed_phc_string_at_the_configured_cost() {
+        let conn = db::in_memory().unwrap();
+        for (k, v) in [
+            ("insurer_number", "06130090"),
+            ("insurer_name", "x"),
+            ("portal_url", "https://p.example.jp/"),
+        ] {
+            crate::settings::set(&conn, k, v).unwrap();
+        }
+        let settings = Settings::load(&conn).unwrap();
+        let dummy = dummy_hash(&settings);
+        assert!(
+            dummy.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{dummy}"
+        );
+        // Err would mean a malformed string: an unknown ID would then be an internal error.
+        assert!(!secret::verify_password(&dummy, "anything").unwrap());
+    }
+}
