@@ -5,9 +5,11 @@
 # (an argon2id hash per mail). Prints messages per second for each.
 #
 #   scripts/bench-mail.sh [N]      # N defaults to 10000; needs the sqlite3 command-line tool
+#   WORKERS=1 scripts/bench-mail.sh # `mail send --workers` (default 4)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-10000}
+WORKERS=${WORKERS:-4}
 command -v sqlite3 >/dev/null || { echo "bench-mail: needs the sqlite3 command-line tool" >&2; exit 1; }
 cargo build --release --quiet --bin hagaki --example smtp_sink
 BIN=$PWD/target/release/hagaki
@@ -37,7 +39,7 @@ send() {
   sink_pid=$!
   while [[ ! -s $work/port ]]; do sleep 0.05; done
   local start=$EPOCHREALTIME
-  HAGAKI_SMTP_URL=smtp://127.0.0.1:$(cat "$work/port") "$BIN" --quiet --format json mail send >"$work/summary.json"
+  HAGAKI_SMTP_URL=smtp://127.0.0.1:$(cat "$work/port") "$BIN" --quiet --format json mail send --workers "$WORKERS" >"$work/summary.json"
   local end=$EPOCHREALTIME
   wait "$sink_pid"; sink_pid=
   local sent received
@@ -47,6 +49,7 @@ send() {
     'BEGIN { printf "%-28s sent %6d  received %6d  %7.2f s  %8.0f messages/s\n", l, n, r, e - s, n / (e - s) }'
 }
 
+echo "workers: $WORKERS"
 printf 'body line\n' >"$work/body.txt"
 start=$EPOCHREALTIME
 "$BIN" --quiet --format json notify --subject 'お知らせ' --body-file "$work/body.txt" >/dev/null

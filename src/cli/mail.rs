@@ -36,6 +36,10 @@ enum MailCommand {
             requires = "dry_run"
         )]
         out: PathBuf,
+        /// Mails sent at once, each over its own SMTP connection.
+        #[arg(long, value_name = "N", default_value_t = 4,
+              value_parser = clap::value_parser!(u32).range(1..=32))]
+        workers: u32,
     },
     /// Outbox rows, newest first.
     List {
@@ -82,6 +86,7 @@ pub fn run(args: Args, app: &App) -> Result<u8> {
             limit,
             dry_run,
             out,
+            workers,
         } => {
             let summary = if dry_run {
                 mail::dry_run(&app.ctx, &conn, &out, limit)?
@@ -92,7 +97,9 @@ pub fn run(args: Args, app: &App) -> Result<u8> {
                             .into(),
                     )
                 })?;
-                mail::send(&app.ctx, &mut conn, &Transport::from_url(&url)?, limit)?
+                let transport = Transport::from_url(&url, workers)?;
+                let open = || app.open();
+                mail::send(&app.ctx, &open, &transport, limit, workers as usize)?
             };
             app.out.data(&summary, |s| {
                 let mut t =

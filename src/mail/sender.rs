@@ -18,6 +18,9 @@
 //!    the mail is dead. A permanent failure (5xx, unusable address) is dead at once. An
 //!    unreachable server ends the run: the mails not yet tried go back to the queue.
 
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicI64, Ordering};
+
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::Connection;
 
@@ -31,27 +34,76 @@ use crate::settings::Settings;
 
 /// How long a claim holds: far longer than sending one chunk takes.
 pub const CLAIM_MINUTES: i64 = 5;
-/// Rows claimed at a time, so that a long run never holds claims it will not reach in time.
-const CHUNK: i64 = 50;
+/// Rows a worker claims at a time, so that a long run never holds claims it will not reach
+/// in time, and workers share the queue evenly.
+const CHUNK: i64 = 20;
 
-/// Sends due mail until none is left or `limit` mails were tried.
+/// What the workers of one run share: the mails left to try and the first sign of an
+/// unreachable server.
+struct Shared {
+    budget: AtomicI64,
+    unreachable: Mutex<Option<String>>,
+}
+
+/// Sends due mail with `workers` threads until none is left or `limit` mails were tried.
+///
+/// Why threads: each SMTP exchange waits on the network (lettre writes the message and its
+/// final dot separately, so every message waits out a delayed ACK, about 40 ms); parallel
+/// connections overlap those waits. Each worker is a sender of its own, with its own
+/// database connection from `open`, so the claims keep them from sending a mail twice.
 pub fn send(
     ctx: &Context,
-    conn: &mut Connection,
+    open: &(dyn Fn() -> Result<Connection> + Sync),
     transport: &Transport,
     limit: Option<i64>,
+    workers: usize,
 ) -> Result<Vec<MailOutcome>> {
-    let settings = Settings::load(conn)?;
+    let settings = Settings::load(&open()?)?;
+    let shared = Shared {
+        budget: AtomicI64::new(limit.unwrap_or(i64::MAX)),
+        unreachable: Mutex::new(None),
+    };
+    let results: Vec<Result<Vec<MailOutcome>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers.max(1))
+            .map(|_| {
+                let (settings, shared) = (&settings, &shared);
+                scope.spawn(move || {
+                    let mut conn = open()?;
+                    work(ctx, &mut conn, settings, transport, shared)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a mail worker panicked"))
+            .collect()
+    });
+    transport.shutdown();
+    let mut outcomes = Vec::new();
+    for r in results {
+        outcomes.extend(r?);
+    }
+    outcomes.sort_by_key(|o| o.id);
+    Ok(outcomes)
+}
+
+/// One worker: claim a chunk, deliver it, until the queue or the budget is empty.
+fn work(
+    ctx: &Context,
+    conn: &mut Connection,
+    settings: &Settings,
+    transport: &Transport,
+    shared: &Shared,
+) -> Result<Vec<MailOutcome>> {
     let run_id = format!(
         "{}-{}",
         std::process::id(),
         &crate::secret::random_token()[..8]
     );
     let mut outcomes = Vec::new();
-    let mut unreachable: Option<String> = None;
     loop {
-        let room = limit.map_or(CHUNK, |l| (l - outcomes.len() as i64).min(CHUNK));
-        if room <= 0 || unreachable.is_some() {
+        let room = shared.budget.load(Ordering::SeqCst).min(CHUNK);
+        if room <= 0 || shared.unreachable.lock().expect("lock").is_some() {
             break;
         }
         let now = ctx.now();
@@ -70,25 +122,27 @@ pub fn send(
         if claimed.is_empty() {
             break;
         }
+        shared
+            .budget
+            .fetch_sub(claimed.len() as i64, Ordering::SeqCst);
         for row in claimed {
-            let outcome = match &unreachable {
-                None => deliver(ctx, conn, &settings, transport, &run_id, &row)?,
-                Some(error) => Some(release(ctx, conn, &settings, &row, error)?),
+            let down = shared.unreachable.lock().expect("lock").clone();
+            let outcome = match down {
+                None => deliver(ctx, conn, settings, transport, &run_id, &row)?,
+                Some(error) => Some(release(ctx, conn, settings, &row, &error)?),
             };
             if let Some(out) = outcome {
-                if unreachable.is_none()
-                    && out
-                        .error
-                        .as_deref()
-                        .is_some_and(|e| e.starts_with(UNREACHABLE))
-                {
-                    unreachable = out.error.clone();
+                if let Some(e) = out.error.as_deref().filter(|e| e.starts_with(UNREACHABLE)) {
+                    shared
+                        .unreachable
+                        .lock()
+                        .expect("lock")
+                        .get_or_insert_with(|| e.to_string());
                 }
                 outcomes.push(out);
             }
         }
     }
-    transport.shutdown();
     Ok(outcomes)
 }
 

@@ -48,7 +48,8 @@ pub enum FailureClass {
 
 impl Transport {
     /// Parses a transport URL (see the module doc).
-    pub fn from_url(url: &str) -> Result<Self> {
+    /// `connections` is the most SMTP connections kept open at once (one per worker).
+    pub fn from_url(url: &str, connections: u32) -> Result<Self> {
         let bad = |why: &str| Error::Usage(format!("HAGAKI_SMTP_URL={:?}: {why}", redact(url)));
         let (scheme, rest) = url
             .split_once("://")
@@ -92,7 +93,7 @@ impl Transport {
             .port(port.unwrap_or(if implicit_tls { 465 } else { 25 }))
             .tls(tls)
             .timeout(Some(SMTP_TIMEOUT))
-            .pool_config(PoolConfig::new().max_size(2));
+            .pool_config(PoolConfig::new().max_size(connections.max(1)));
         if let Some(userinfo) = userinfo {
             let (user, pass) = userinfo.split_once(':').unwrap_or((userinfo, ""));
             builder =
@@ -195,19 +196,19 @@ mod tests {
     #[test]
     fn parses_each_scheme() {
         assert!(matches!(
-            Transport::from_url("file:///var/spool/hagaki").unwrap(),
+            Transport::from_url("file:///var/spool/hagaki", 1).unwrap(),
             Transport::File(p) if p == Path::new("/var/spool/hagaki")
         ));
         assert!(matches!(
-            Transport::from_url("smtp://127.0.0.1:2525").unwrap(),
+            Transport::from_url("smtp://127.0.0.1:2525", 1).unwrap(),
             Transport::Smtp(_)
         ));
         assert!(matches!(
-            Transport::from_url("smtps://u%40x:p%3Aw@mail.example.jp").unwrap(),
+            Transport::from_url("smtps://u%40x:p%3Aw@mail.example.jp", 1).unwrap(),
             Transport::Smtp(_)
         ));
         assert!(matches!(
-            Transport::from_url("smtp://h:25?tls=required").unwrap(),
+            Transport::from_url("smtp://h:25?tls=required", 1).unwrap(),
             Transport::Smtp(_)
         ));
     }
@@ -223,11 +224,11 @@ mod tests {
             "mail.example.jp",
         ] {
             assert!(
-                matches!(Transport::from_url(url), Err(Error::Usage(_))),
+                matches!(Transport::from_url(url, 1), Err(Error::Usage(_))),
                 "{url}"
             );
         }
-        let Err(err) = Transport::from_url("smtp://user:hunter2@h:bad") else {
+        let Err(err) = Transport::from_url("smtp://user:hunter2@h:bad", 1) else {
             panic!("a bad port must be refused");
         };
         let text = err.to_string();

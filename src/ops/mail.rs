@@ -43,16 +43,18 @@ impl SendSummary {
     }
 }
 
-/// Sends due mail through `transport`; at most `limit` mails when given.
+/// Sends due mail through `transport` with `workers` threads, each on its own connection
+/// from `open`; at most `limit` mails when given.
 pub fn send(
     ctx: &Context,
-    conn: &mut Connection,
+    open: &(dyn Fn() -> Result<Connection> + Sync),
     transport: &Transport,
     limit: Option<i64>,
+    workers: usize,
 ) -> Result<SendSummary> {
     Ok(SendSummary::from(
         false,
-        sender::send(ctx, conn, transport, limit)?,
+        sender::send(ctx, open, transport, limit, workers)?,
     ))
 }
 
