@@ -33,6 +33,10 @@ type CountField = fn(&mut Counts) -> &mut i64;
 
 /// Every count the funnel needs, as of `now` (stored time text).
 pub fn funnel_counts(conn: &Connection, now: &str) -> Result<FunnelCounts> {
+    // One read transaction: every count comes from the same snapshot, even while the portal
+    // writes. It only reads, so dropping it (a rollback) at the end is all it needs.
+    let snapshot = conn.unchecked_transaction()?;
+    let conn: &Connection = &snapshot;
     let mut by_batch = FunnelCounts::new();
 
     // One pass over `accounts_funnel` alone, grouped by every column it holds: counting
