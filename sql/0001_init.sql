@@ -60,13 +60,14 @@ CREATE TABLE accounts (
     provisional_state         TEXT,
     provisional_expires_at    TEXT,
     -- The funnel steps reached, as bits (1 identity checked, 2 registered, 4 email
-    -- confirmed), kept by the triggers below: one small integer the funnel's covering index
-    -- can hold (SQLite does not cover from an index on a generated column or expression).
+    -- confirmed, 8 issued: the newest provisional credential is live, used or expired), kept
+    -- by the triggers below: one small integer the funnel's covering index can hold (SQLite
+    -- does not cover from an index on a generated column or expression).
     funnel_steps INTEGER NOT NULL DEFAULT 0
 ) STRICT;
 CREATE INDEX accounts_email ON accounts (email COLLATE NOCASE);
 -- The funnel per batch: one pass over this index (see src/db/status.rs).
-CREATE INDEX accounts_funnel ON accounts (provisional_batch_id, provisional_state, funnel_steps);
+CREATE INDEX accounts_funnel ON accounts (provisional_batch_id, funnel_steps);
 -- Households by provisional state and expiry: "provisional expired" is two ranges of it.
 CREATE INDEX accounts_provisional_expiry
     ON accounts (provisional_state, provisional_expires_at, funnel_steps, provisional_batch_id);
@@ -144,7 +145,8 @@ WHEN NEW.kind = 'provisional'
 BEGIN
     UPDATE accounts
     SET provisional_credential_id = NEW.id, provisional_batch_id = NEW.batch_id,
-        provisional_state = NEW.state, provisional_expires_at = NEW.expires_at
+        provisional_state = NEW.state, provisional_expires_at = NEW.expires_at,
+        funnel_steps = (funnel_steps & 7) | 8 * (NEW.state IN ('live', 'used', 'expired'))
     WHERE member_id = NEW.member_id;
 END;
 CREATE TRIGGER credentials_provisional_changed AFTER UPDATE OF state, expires_at, batch_id ON credentials
@@ -152,22 +154,23 @@ WHEN NEW.kind = 'provisional'
 BEGIN
     UPDATE accounts
     SET provisional_batch_id = NEW.batch_id, provisional_state = NEW.state,
-        provisional_expires_at = NEW.expires_at
+        provisional_expires_at = NEW.expires_at,
+        funnel_steps = (funnel_steps & 7) | 8 * (NEW.state IN ('live', 'used', 'expired'))
     WHERE member_id = NEW.member_id AND provisional_credential_id = NEW.id;
 END;
 CREATE TRIGGER accounts_funnel_steps AFTER UPDATE OF identity_checked_at, registered_at, email_confirmed_at ON accounts
 BEGIN
     UPDATE accounts
-    SET funnel_steps = (NEW.identity_checked_at IS NOT NULL) + 2 * (NEW.registered_at IS NOT NULL)
-                       + 4 * (NEW.email_confirmed_at IS NOT NULL)
+    SET funnel_steps = (funnel_steps & 8) | (NEW.identity_checked_at IS NOT NULL)
+                       | 2 * (NEW.registered_at IS NOT NULL) | 4 * (NEW.email_confirmed_at IS NOT NULL)
     WHERE member_id = NEW.member_id;
 END;
 -- An account made (or replaced) after its credentials picks up the newest one.
 CREATE TRIGGER accounts_pick_up_provisional AFTER INSERT ON accounts
 BEGIN
     UPDATE accounts
-    SET funnel_steps = (NEW.identity_checked_at IS NOT NULL) + 2 * (NEW.registered_at IS NOT NULL)
-                       + 4 * (NEW.email_confirmed_at IS NOT NULL)
+    SET funnel_steps = (NEW.identity_checked_at IS NOT NULL) | 2 * (NEW.registered_at IS NOT NULL)
+                       | 4 * (NEW.email_confirmed_at IS NOT NULL)
     WHERE member_id = NEW.member_id;
     UPDATE accounts
     SET (provisional_credential_id, provisional_batch_id, provisional_state, provisional_expires_at) =
@@ -175,6 +178,9 @@ BEGIN
          WHERE member_id = NEW.member_id AND kind = 'provisional' ORDER BY id DESC LIMIT 1)
     WHERE member_id = NEW.member_id
       AND EXISTS (SELECT 1 FROM credentials WHERE member_id = NEW.member_id AND kind = 'provisional');
+    UPDATE accounts
+    SET funnel_steps = funnel_steps | 8 * (provisional_state IN ('live', 'used', 'expired'))
+    WHERE member_id = NEW.member_id AND provisional_state IS NOT NULL;
 END;
 
 -- Portal sessions. The token is shown once; only its SHA-256 is kept.
