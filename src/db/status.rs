@@ -243,4 +243,37 @@ mod tests {
             .unwrap();
         assert_eq!(row, (4, "live".to_string(), 9));
     }
+
+    #[test]
+    fn a_dateless_account_made_after_its_credential_still_picks_it_up() {
+        // The trigger's WHEN clause skips fresh accounts only when no provisional credential
+        // exists; this account has no dates, so only the EXISTS branch lets it through.
+        let conn = crate::db::in_memory().unwrap();
+        conn.execute_batch(
+            "INSERT INTO members (id, symbol, number, branch, name, birth_date, row_hash, created_at, updated_at)
+             VALUES (1, 'S', '1', '00', 'n', '1980-01-01', 'h', 't', 't'),
+                    (2, 'S', '2', '00', 'n', '1980-01-01', 'h', 't', 't');
+             INSERT INTO credentials (id, member_id, kind, login_id, password_hash, state, issued_at, expires_at)
+             VALUES (4, 1, 'provisional', 'A', 'h', 'used', 't', 'e');
+             INSERT INTO accounts (member_id) VALUES (1), (2);",
+        )
+        .unwrap();
+        let rows: Vec<(i64, Option<i64>, Option<String>, i64)> = conn
+            .prepare(
+                "SELECT member_id, provisional_credential_id, provisional_state, funnel_steps
+                 FROM accounts ORDER BY member_id",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(
+            rows,
+            [
+                (1, Some(4), Some("used".to_string()), 8),
+                (2, None, None, 0)
+            ]
+        );
+    }
 }
