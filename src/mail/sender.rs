@@ -43,7 +43,15 @@ const CHUNK: i64 = 20;
 struct Shared {
     budget: AtomicI64,
     unreachable: Mutex<Option<String>>,
+    /// Held while a secret-carrying mail is sent inside its write transaction: the workers
+    /// of this run queue here rather than in SQLite's busy handler, which could time out.
+    minting: Mutex<()>,
 }
+
+/// After a secret-carrying mail's transaction (the write lock held across an SMTP
+/// exchange), leave the lock free this long so other processes' writers, which poll for it,
+/// get their turn instead of timing out behind a long run of such mail.
+const WRITER_GAP: std::time::Duration = std::time::Duration::from_millis(2);
 
 /// Sends due mail with `workers` threads until none is left or `limit` mails were tried.
 ///
@@ -62,6 +70,7 @@ pub fn send(
     let shared = Shared {
         budget: AtomicI64::new(limit.unwrap_or(i64::MAX)),
         unreachable: Mutex::new(None),
+        minting: Mutex::new(()),
     };
     let results: Vec<Result<Vec<MailOutcome>>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers.max(1))
@@ -128,7 +137,15 @@ fn work(
         for row in claimed {
             let down = shared.unreachable.lock().expect("lock").clone();
             let outcome = match down {
-                None => deliver(ctx, conn, settings, transport, &run_id, &row)?,
+                None => deliver(
+                    ctx,
+                    conn,
+                    settings,
+                    transport,
+                    &run_id,
+                    &row,
+                    &shared.minting,
+                )?,
                 Some(error) => Some(release(ctx, conn, settings, &row, &error)?),
             };
             if let Some(out) = outcome {
@@ -157,6 +174,7 @@ fn deliver(
     transport: &Transport,
     run_id: &str,
     row: &OutboxRow,
+    minting: &Mutex<()>,
 ) -> Result<Option<MailOutcome>> {
     let now = ctx.now();
     let name = file_name(row.id);
@@ -166,27 +184,10 @@ fn deliver(
     // notice run does not starve portal steps or a second sender. The claim alone keeps it
     // from being sent twice.
     if MailKind::parse(&row.kind).is_some_and(MailKind::carries_secret) {
-        let tx = db::write_tx(conn)?;
-        let prepared = match ready(&tx, settings, now, run_id, row)? {
-            Step::NotOurs => return Ok(None),
-            Step::Unsendable(why) => {
-                drop(tx);
-                return failed(ctx, conn, settings, row, FailureClass::Permanent, why).map(Some);
-            }
-            Step::Ready(p) => p,
-        };
-        match transport.send(&prepared.message, &name) {
-            Ok(()) => {
-                record_sent(ctx, &tx, row, &prepared.message_id, now)?;
-                tx.commit()?;
-                Ok(Some(sent(row, prepared.message_id)))
-            }
-            Err(failure) => {
-                // Rolls back the minted secret: it was never delivered, so it must not exist.
-                drop(tx);
-                failed_send(ctx, conn, settings, row, failure).map(Some)
-            }
-        }
+        let _turn = minting.lock().expect("minting lock");
+        let result = deliver_minting(ctx, conn, settings, transport, run_id, row, &name, now);
+        std::thread::sleep(WRITER_GAP);
+        result
     } else {
         let step = {
             let read = conn.transaction()?;
@@ -207,6 +208,41 @@ fn deliver(
                 Ok(Some(sent(row, prepared.message_id)))
             }
             Err(failure) => failed_send(ctx, conn, settings, row, failure).map(Some),
+        }
+    }
+}
+
+/// Sends a secret-carrying mail inside the write transaction that mints its secret.
+#[allow(clippy::too_many_arguments)]
+fn deliver_minting(
+    ctx: &Context,
+    conn: &mut Connection,
+    settings: &Settings,
+    transport: &Transport,
+    run_id: &str,
+    row: &OutboxRow,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<MailOutcome>> {
+    let tx = db::write_tx(conn)?;
+    let prepared = match ready(&tx, settings, now, run_id, row)? {
+        Step::NotOurs => return Ok(None),
+        Step::Unsendable(why) => {
+            drop(tx);
+            return failed(ctx, conn, settings, row, FailureClass::Permanent, why).map(Some);
+        }
+        Step::Ready(p) => p,
+    };
+    match transport.send(&prepared.message, name) {
+        Ok(()) => {
+            record_sent(ctx, &tx, row, &prepared.message_id, now)?;
+            tx.commit()?;
+            Ok(Some(sent(row, prepared.message_id)))
+        }
+        Err(failure) => {
+            // Rolls back the minted secret: it was never delivered, so it must not exist.
+            drop(tx);
+            failed_send(ctx, conn, settings, row, failure).map(Some)
         }
     }
 }
