@@ -168,7 +168,7 @@ fn every_kind_of_mail_arrives_in_japanese_with_encoded_headers_and_no_member_key
 }
 
 #[test]
-fn a_failed_send_rolls_back_its_token_and_the_retry_mints_a_fresh_one() {
+fn a_failed_send_ends_its_token_and_the_retry_mints_a_fresh_one() {
     let mut site = Site::new();
     mail_seed_taro(&site);
     let id = mail_queue(
@@ -185,10 +185,22 @@ fn a_failed_send_rolls_back_its_token_and_the_retry_mints_a_fresh_one() {
     assert_eq!((code, &summary["deferred"]), (7, &json!(1)), "{summary}");
     let marker = "confirm-email?token=";
     let first = mail_after(&parse(&server.rejected()[0].data).body, marker, 32).to_string();
-    let tokens: i64 = mail_conn(&site)
-        .query_row("SELECT count(*) FROM email_tokens", [], |r| r.get(0))
+    let revoked: Vec<(String, bool)> = mail_conn(&site)
+        .prepare("SELECT token_hash, revoked_at IS NOT NULL FROM email_tokens")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
         .unwrap();
-    assert_eq!(tokens, 0, "the token of a refused mail must not exist");
+    assert_eq!(
+        revoked,
+        [(hagaki::secret::sha256_hex(&first), true)],
+        "the token of a refused mail is stored only as a revoked digest"
+    );
+    site.cmd()
+        .args(["portal", "confirm-email", &first])
+        .assert()
+        .code(5);
 
     site.now = "2026-11-18T10:01:00+09:00".into();
     let (code, summary) = mail_send(&site, &server.url());
@@ -203,11 +215,16 @@ fn a_failed_send_rolls_back_its_token_and_the_retry_mints_a_fresh_one() {
         .collect::<rusqlite::Result<_>>()
         .unwrap();
     assert_eq!(rows, [(hagaki::secret::sha256_hex(&second), id)]);
-    assert!(!mail_bytes_contain(
-        &mail_db_bytes(&site),
-        &hagaki::secret::sha256_hex(&first)
-    ));
+    assert!(!mail_bytes_contain(&mail_db_bytes(&site), &first));
     assert!(!mail_bytes_contain(&mail_db_bytes(&site), &second));
+    site.cmd()
+        .args(["portal", "confirm-email", &first])
+        .assert()
+        .code(5);
+    site.cmd()
+        .args(["portal", "confirm-email", &second])
+        .assert()
+        .success();
 }
 
 #[test]

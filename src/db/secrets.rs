@@ -77,3 +77,22 @@ pub fn insert_temporary_password(conn: &Connection, t: &NewTemporaryPassword<'_>
     ])?;
     Ok(conn.last_insert_rowid())
 }
+
+/// Ends the secret minted for one mail whose delivery failed: its confirmation token or its
+/// temporary password, found by the outbox row that carried it.
+pub fn revoke_minted_for_mail(conn: &Connection, outbox_id: i64, now: &str) -> Result<usize> {
+    let tokens = conn
+        .prepare_cached(
+            "UPDATE email_tokens SET revoked_at = ?2
+             WHERE outbox_id = ?1 AND used_at IS NULL AND revoked_at IS NULL",
+        )?
+        .execute(params![outbox_id, now])?;
+    let passwords = conn
+        .prepare_cached(
+            "UPDATE credentials SET state = 'revoked', ended_at = ?2,
+                    end_reason = 'its mail was not delivered'
+             WHERE outbox_id = ?1 AND kind = 'temporary' AND state IN ('pending', 'live')",
+        )?
+        .execute(params![outbox_id, now])?;
+    Ok(tokens + passwords)
+}

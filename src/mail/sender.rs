@@ -4,17 +4,17 @@
 //! 1. Claim (own short IMMEDIATE transaction): state `sending`, `claimed_by` this run,
 //!    `claimed_until` a few minutes ahead. A second sender skips claimed rows, so no mail is
 //!    sent twice; a crashed sender's claim runs out and the mail is taken again.
-//! 2. For a mail that carries a secret, in ONE transaction: mint the secret, render, hand
-//!    the message to the server, mark it `sent`, audit, commit. The secret's hash therefore exists only
-//!    if the server accepted the mail. If the send fails the transaction rolls back and the
-//!    minted secret never existed; the failure is recorded in a separate transaction.
-//!    If hagaki dies after the server accepted the mail but before the commit, the member
-//!    gets a mail whose token or password was never stored: it cannot be used (safe), and
-//!    the claim runs out, so the mail is sent again with a fresh secret (a duplicate mail,
-//!    never a usable stale secret). Mail without a secret is sent outside any write
-//!    transaction and marked `sent` just after (see `deliver`); a crash in between also
-//!    means one duplicate mail, never a lost one.
-//! 3. A transient failure (4xx) is retried after `mail_retry_minutes`; after the last wait
+//! 2. Mint the mail's secret, if it carries one, and commit (short IMMEDIATE transaction):
+//!    only its hash is stored, and its plaintext lives in this process until the mail is
+//!    handed over. Then send with no transaction open, so a slow or hung mail server never
+//!    holds SQLite's write lock and portal steps never wait for it.
+//! 3. Record the outcome (short transaction): `sent`; or, when the send failed, the failure
+//!    and the end of the secret minted for it, so that it can never be used.
+//!    A crash between 2 and 3 leaves a stored hash whose plaintext nobody has (harmless); the
+//!    claim runs out and the retry mints a fresh secret, which ends the earlier one. A crash
+//!    after the server accepted the mail but before 3 means one duplicate mail whose secret
+//!    replaces the first: a lost mail never happens, a usable stale secret neither.
+//! 4. A transient failure (4xx) is retried after `mail_retry_minutes`; after the last wait
 //!    the mail is dead. A permanent failure (5xx, unusable address) is dead at once. An
 //!    unreachable server ends the run: the mails not yet tried go back to the queue.
 
@@ -26,7 +26,7 @@ use rusqlite::Connection;
 
 use crate::Context;
 use crate::clock;
-use crate::db::{self, outbox, outbox::MailKind, outbox::OutboxRow};
+use crate::db::{self, outbox, outbox::MailKind, outbox::OutboxRow, secrets};
 use crate::error::{Error, Result};
 use crate::mail::compose::{MailOutcome, Prepared, file_name, prepare};
 use crate::mail::transport::{Failure, FailureClass, Transport};
@@ -43,15 +43,7 @@ const CHUNK: i64 = 20;
 struct Shared {
     budget: AtomicI64,
     unreachable: Mutex<Option<String>>,
-    /// Held while a secret-carrying mail is sent inside its write transaction: the workers
-    /// of this run queue here rather than in SQLite's busy handler, which could time out.
-    minting: Mutex<()>,
 }
-
-/// After a secret-carrying mail's transaction (the write lock held across an SMTP
-/// exchange), leave the lock free this long so other processes' writers, which poll for it,
-/// get their turn instead of timing out behind a long run of such mail.
-const WRITER_GAP: std::time::Duration = std::time::Duration::from_millis(2);
 
 /// Sends due mail with `workers` threads until none is left or `limit` mails were tried.
 ///
@@ -70,7 +62,6 @@ pub fn send(
     let shared = Shared {
         budget: AtomicI64::new(limit.unwrap_or(i64::MAX)),
         unreachable: Mutex::new(None),
-        minting: Mutex::new(()),
     };
     let results: Vec<Result<Vec<MailOutcome>>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers.max(1))
@@ -137,15 +128,7 @@ fn work(
         for row in claimed {
             let down = shared.unreachable.lock().expect("lock").clone();
             let outcome = match down {
-                None => deliver(
-                    ctx,
-                    conn,
-                    settings,
-                    transport,
-                    &run_id,
-                    &row,
-                    &shared.minting,
-                )?,
+                None => deliver(ctx, conn, settings, transport, &run_id, &row)?,
                 Some(error) => Some(release(ctx, conn, settings, &row, &error)?),
             };
             if let Some(out) = outcome {
@@ -174,76 +157,37 @@ fn deliver(
     transport: &Transport,
     run_id: &str,
     row: &OutboxRow,
-    minting: &Mutex<()>,
 ) -> Result<Option<MailOutcome>> {
     let now = ctx.now();
-    let name = file_name(row.id);
-    // A mail with a secret is sent inside the write transaction that mints it (module doc).
-    // Any other mail is read in a plain read transaction, sent, then marked in a short write
-    // transaction: the write lock is then never held across an SMTP exchange, so a bulk
-    // notice run does not starve portal steps or a second sender. The claim alone keeps it
-    // from being sent twice.
-    if MailKind::parse(&row.kind).is_some_and(MailKind::carries_secret) {
-        let _turn = minting.lock().expect("minting lock");
-        let result = deliver_minting(ctx, conn, settings, transport, run_id, row, &name, now);
-        std::thread::sleep(WRITER_GAP);
-        result
-    } else {
-        let step = {
-            let read = conn.transaction()?;
-            ready(&read, settings, now, run_id, row)?
+    // Step 2 of the module doc: check the claim and mint (a write only when there is a
+    // secret to store). A mail that cannot be composed is rolled back, secret and all.
+    let step = {
+        let tx = if MailKind::parse(&row.kind).is_some_and(MailKind::carries_secret) {
+            db::write_tx(conn)?
+        } else {
+            conn.transaction()?
         };
-        let prepared = match step {
-            Step::NotOurs => return Ok(None),
-            Step::Unsendable(why) => {
-                return failed(ctx, conn, settings, row, FailureClass::Permanent, why).map(Some);
-            }
-            Step::Ready(p) => p,
-        };
-        match transport.send(&prepared.message, &name) {
-            Ok(()) => {
-                let tx = db::write_tx(conn)?;
-                record_sent(ctx, &tx, row, &prepared.message_id, now)?;
-                tx.commit()?;
-                Ok(Some(sent(row, prepared.message_id)))
-            }
-            Err(failure) => failed_send(ctx, conn, settings, row, failure).map(Some),
+        let step = ready(&tx, settings, now, run_id, row)?;
+        if matches!(step, Step::Ready(_)) {
+            tx.commit()?;
         }
-    }
-}
-
-/// Sends a secret-carrying mail inside the write transaction that mints its secret.
-#[allow(clippy::too_many_arguments)]
-fn deliver_minting(
-    ctx: &Context,
-    conn: &mut Connection,
-    settings: &Settings,
-    transport: &Transport,
-    run_id: &str,
-    row: &OutboxRow,
-    name: &str,
-    now: DateTime<Utc>,
-) -> Result<Option<MailOutcome>> {
-    let tx = db::write_tx(conn)?;
-    let prepared = match ready(&tx, settings, now, run_id, row)? {
+        step
+    };
+    let prepared = match step {
         Step::NotOurs => return Ok(None),
         Step::Unsendable(why) => {
-            drop(tx);
             return failed(ctx, conn, settings, row, FailureClass::Permanent, why).map(Some);
         }
         Step::Ready(p) => p,
     };
-    match transport.send(&prepared.message, name) {
+    match transport.send(&prepared.message, &file_name(row.id)) {
         Ok(()) => {
+            let tx = db::write_tx(conn)?;
             record_sent(ctx, &tx, row, &prepared.message_id, now)?;
             tx.commit()?;
             Ok(Some(sent(row, prepared.message_id)))
         }
-        Err(failure) => {
-            // Rolls back the minted secret: it was never delivered, so it must not exist.
-            drop(tx);
-            failed_send(ctx, conn, settings, row, failure).map(Some)
-        }
+        Err(failure) => failed_send(ctx, conn, settings, row, failure).map(Some),
     }
 }
 
@@ -330,6 +274,9 @@ fn failed(
     let attempts = row.attempts + 1;
     let wait = settings.mail_retry_minutes.get(row.attempts as usize);
     let tx = db::write_tx(conn)?;
+    // The secret minted for this attempt was never delivered: end it, so only the secret of
+    // a delivered mail can ever be used.
+    secrets::revoke_minted_for_mail(&tx, row.id, &clock::to_db(now))?;
     let (outcome, next) = match (class, wait) {
         (FailureClass::Permanent, _) | (_, None) => {
             outbox::mark_dead(&tx, row.id, &error)?;
