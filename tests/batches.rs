@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use common::{Site, batches_conn, batches_insert_member, batches_seed_members};
+use common::{Site, batches_insert_member, batches_seed_members};
 use hagaki::{credential, secret};
 use predicates::prelude::*;
 
@@ -57,12 +57,12 @@ fn read_print_file(path: &Path, cp932: bool) -> Vec<Vec<String>> {
 }
 
 fn query_i64(site: &Site, sql: &str) -> i64 {
-    batches_conn(site).query_row(sql, [], |r| r.get(0)).unwrap()
+    site.conn().query_row(sql, [], |r| r.get(0)).unwrap()
 }
 
 /// login_id -> (member id, state, hash) for every provisional credential.
 fn credentials(site: &Site) -> HashMap<String, (i64, String, Option<String>)> {
-    let conn = batches_conn(site);
+    let conn = site.conn();
     let mut stmt = conn
         .prepare("SELECT login_id, member_id, state, password_hash FROM credentials WHERE kind = 'provisional'")
         .unwrap();
@@ -160,11 +160,7 @@ fn issue_writes_a_cp932_print_file_that_reconciles_with_the_database() {
     }
     assert_eq!(printed.iter().collect::<HashSet<_>>().len(), 12);
 
-    let mut db_bytes = common::bytes(&site.db());
-    let wal = site.path("hagaki.db-wal");
-    if wal.exists() {
-        db_bytes.extend(common::bytes(&wal));
-    }
+    let db_bytes = site.stored_bytes();
     for p in &printed {
         assert!(
             !common::contains(&db_bytes, p.as_bytes()),
@@ -182,7 +178,7 @@ fn issue_writes_a_cp932_print_file_that_reconciles_with_the_database() {
 fn utf8_print_file_holds_characters_cp932_cannot() {
     let site = Site::new();
     common::batches_cheap_hashing(&site);
-    let conn = batches_conn(&site);
+    let conn = site.conn();
     batches_insert_member(
         &conn,
         "8001",
@@ -206,7 +202,7 @@ fn a_name_cp932_cannot_hold_fails_the_batch_naming_the_member() {
     let site = Site::new();
     common::batches_cheap_hashing(&site);
     batches_seed_members(&site, 3);
-    let conn = batches_conn(&site);
+    let conn = site.conn();
     let bad = batches_insert_member(
         &conn,
         "8001",
@@ -325,7 +321,7 @@ fn void_revokes_every_unused_credential_and_keeps_the_reason() {
     common::batches_cheap_hashing(&site);
     batches_seed_members(&site, 4);
     issue_json(&site, "b.csv", &[]);
-    batches_conn(&site)
+    site.conn()
         .execute("UPDATE credentials SET state = 'used' WHERE id = 1", [])
         .unwrap();
     let voided = site.json(&["batches", "void", "1", "--reason", "lost in the post"]);
@@ -403,7 +399,8 @@ fn reissue_by_postcard_replaces_the_old_credential_in_a_batch_of_one() {
         ),
         3
     );
-    let audit: String = batches_conn(&site)
+    let audit: String = site
+        .conn()
         .query_row(
             "SELECT detail FROM audit WHERE action = 'batch.issue' AND member_id = ?1",
             [ids[1]],
@@ -422,7 +419,7 @@ fn reissue_refusals_and_email_for_registered_members() {
     let site = Site::new();
     common::batches_cheap_hashing(&site);
     let ids = batches_seed_members(&site, 3);
-    let conn = batches_conn(&site);
+    let conn = site.conn();
     conn.execute(
         "UPDATE accounts SET user_id = 'sato.taro', registered_at = '2026-11-10T00:00:00Z',
          email = 'taro@example.jp', email_confirmed_at = '2026-11-10T00:05:00Z' WHERE member_id = ?1",
@@ -490,7 +487,8 @@ fn reissue_refusals_and_email_for_registered_members() {
     ]);
     assert_eq!(queued["member_id"], ids[0]);
     assert_eq!(queued["to"], "taro@example.jp");
-    let (kind, to, payload, member): (String, String, String, i64) = batches_conn(&site)
+    let (kind, to, payload, member): (String, String, String, i64) = site
+        .conn()
         .query_row(
             "SELECT kind, to_addr, payload, member_id FROM outbox",
             [],
@@ -518,7 +516,7 @@ fn reminder_batch_picks_exactly_the_never_verified_members() {
     common::batches_cheap_hashing(&site);
     let ids = batches_seed_members(&site, 6);
     issue_json(&site, "first.csv", &[]);
-    let conn = batches_conn(&site);
+    let conn = site.conn();
     let set = |sql: &str, id: i64| {
         conn.execute(sql, [id]).unwrap();
     };
@@ -607,7 +605,7 @@ type LiveRow = (String, i64, String, Option<String>, Option<String>);
 /// The crash-safety invariant: a live credential belongs to an issued batch whose print file
 /// exists, matches the recorded SHA-256 and holds that credential's row.
 fn assert_live_only_with_whole_file(site: &Site) {
-    let conn = batches_conn(site);
+    let conn = site.conn();
     let mut stmt = conn
         .prepare(
             "SELECT c.login_id, b.id, b.state, b.file_name, b.file_sha256 FROM credentials c
@@ -732,7 +730,7 @@ fn issue_killed_at_any_moment_leaves_no_live_credential_without_its_file() {
 
 /// Puts an issued batch back into the state a run killed in phase 3 would leave.
 fn rewind_to_pending(site: &Site, batch: i64, keep_digest: bool) {
-    let conn = batches_conn(site);
+    let conn = site.conn();
     conn.execute(
         "UPDATE credentials SET state = 'pending' WHERE batch_id = ?1",
         [batch],

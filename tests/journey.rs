@@ -241,10 +241,7 @@ fn a_member_goes_from_postcard_to_registered_and_recovers_a_forgotten_password()
     );
     assert_eq!(last["stage"], "member");
 
-    let mut stored = bytes(&site.db());
-    if let Ok(wal) = std::fs::read(site.path("hagaki.db-wal")) {
-        stored.extend(wal);
-    }
+    let stored = site.stored_bytes();
     for secret in &secrets {
         assert!(
             !contains(&stored, secret.as_bytes()),

@@ -108,7 +108,8 @@ fn every_kind_of_mail_arrives_in_japanese_with_encoded_headers_and_no_member_key
             .body
             .contains("有効期限は24時間です（2026-11-19 10:00 JSTまで）")
     );
-    let (hash, revoked, outbox_id): (String, Option<String>, i64) = mail_conn(&site)
+    let (hash, revoked, outbox_id): (String, Option<String>, i64) = site
+        .conn()
         .query_row(
             "SELECT token_hash, revoked_at, outbox_id FROM email_tokens WHERE member_id = 1",
             [],
@@ -125,7 +126,7 @@ fn every_kind_of_mail_arrives_in_japanese_with_encoded_headers_and_no_member_key
             .body
             .contains("最初のログインで、新しいパスワードへの変更が必要です。")
     );
-    let (phc, cred_outbox): (String, i64) = mail_conn(&site)
+    let (phc, cred_outbox): (String, i64) = site.conn()
         .query_row(
             "SELECT password_hash, outbox_id FROM credentials WHERE kind = 'temporary' AND state = 'live'",
             [],
@@ -142,14 +143,15 @@ fn every_kind_of_mail_arrives_in_japanese_with_encoded_headers_and_no_member_key
     assert!(notice_mail.body.contains(notice_body));
 
     // The secrets went out by mail only: not in the database file or its WAL.
-    let bytes = mail_db_bytes(&site);
+    let bytes = site.stored_bytes();
     for secret in [token.as_str(), password.as_str(), typed.as_str()] {
         assert!(
-            !mail_bytes_contain(&bytes, secret),
+            !contains(&bytes, secret.as_bytes()),
             "secret {secret} found in the database"
         );
     }
-    let audit: String = mail_conn(&site)
+    let audit: String = site
+        .conn()
         .prepare("SELECT group_concat(detail, '|') FROM audit")
         .unwrap()
         .query_row([], |r| r.get(0))
@@ -185,7 +187,8 @@ fn a_failed_send_ends_its_token_and_the_retry_mints_a_fresh_one() {
     assert_eq!((code, &summary["deferred"]), (7, &json!(1)), "{summary}");
     let marker = "confirm-email?token=";
     let first = mail_after(&parse(&server.rejected()[0].data).body, marker, 32).to_string();
-    let revoked: Vec<(String, bool)> = mail_conn(&site)
+    let revoked: Vec<(String, bool)> = site
+        .conn()
         .prepare("SELECT token_hash, revoked_at IS NOT NULL FROM email_tokens")
         .unwrap()
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -207,7 +210,7 @@ fn a_failed_send_ends_its_token_and_the_retry_mints_a_fresh_one() {
     assert_eq!((code, &summary["sent"]), (0, &json!(1)), "{summary}");
     let second = mail_after(&parse(&server.received()[0].data).body, marker, 32).to_string();
     assert_ne!(first, second);
-    let rows: Vec<(String, i64)> = mail_conn(&site)
+    let rows: Vec<(String, i64)> = site.conn()
         .prepare("SELECT token_hash, outbox_id FROM email_tokens WHERE revoked_at IS NULL AND used_at IS NULL")
         .unwrap()
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -215,8 +218,8 @@ fn a_failed_send_ends_its_token_and_the_retry_mints_a_fresh_one() {
         .collect::<rusqlite::Result<_>>()
         .unwrap();
     assert_eq!(rows, [(hagaki::secret::sha256_hex(&second), id)]);
-    assert!(!mail_bytes_contain(&mail_db_bytes(&site), &first));
-    assert!(!mail_bytes_contain(&mail_db_bytes(&site), &second));
+    assert!(!contains(&site.stored_bytes(), first.as_bytes()));
+    assert!(!contains(&site.stored_bytes(), second.as_bytes()));
     site.cmd()
         .args(["portal", "confirm-email", &first])
         .assert()
@@ -280,7 +283,7 @@ fn a_dry_run_writes_placeholders_and_mints_and_changes_nothing() {
         "taro@example.jp",
         json!({}),
     );
-    let before = mail_db_bytes(&site);
+    let before = site.stored_bytes();
 
     let (code, summary) = mail_run(
         &site,
@@ -301,11 +304,12 @@ fn a_dry_run_writes_placeholders_and_mints_and_changes_nothing() {
         mail.body
     );
     assert_eq!(mail_row(&site, id).0, "queued");
-    let tokens: i64 = mail_conn(&site)
+    let tokens: i64 = site
+        .conn()
         .query_row("SELECT count(*) FROM email_tokens", [], |r| r.get(0))
         .unwrap();
     assert_eq!(tokens, 0);
-    assert_eq!(before.len(), mail_db_bytes(&site).len());
+    assert_eq!(before.len(), site.stored_bytes().len());
 }
 
 #[test]

@@ -13,7 +13,7 @@ use mail_smtp::parse::parse;
 use serde_json::json;
 
 fn count(site: &Site, sql: &str) -> i64 {
-    mail_conn(site).query_row(sql, [], |r| r.get(0)).unwrap()
+    site.conn().query_row(sql, [], |r| r.get(0)).unwrap()
 }
 
 fn account<'a>(
@@ -66,7 +66,7 @@ fn notify_queues_a_notice_to_confirmed_opted_in_members_only() {
         "500",
         account("takahashi.s", "saburo@example.jp", true, true),
     );
-    mail_conn(&site)
+    site.conn()
         .execute(
             "UPDATE members SET retired_at = '2026-10-01T00:00:00Z' WHERE id = 5",
             [],
@@ -90,7 +90,8 @@ fn notify_queues_a_notice_to_confirmed_opted_in_members_only() {
         summary,
         json!({"queued": 1, "subject": "窓口休業のお知らせ"})
     );
-    let queued: Vec<(i64, String, String)> = mail_conn(&site)
+    let queued: Vec<(i64, String, String)> = site
+        .conn()
         .prepare("SELECT member_id, to_addr, kind FROM outbox")
         .unwrap()
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
@@ -101,7 +102,8 @@ fn notify_queues_a_notice_to_confirmed_opted_in_members_only() {
         queued,
         [(1, "taro@example.jp".to_string(), "notice".to_string())]
     );
-    let detail: String = mail_conn(&site)
+    let detail: String = site
+        .conn()
         .query_row(
             "SELECT detail FROM audit WHERE action = 'notify'",
             [],
@@ -166,7 +168,7 @@ fn expire_ends_what_is_past_its_time_purges_old_rows_and_is_idempotent() {
     for id in 1..=3 {
         mail_seed_member(&site, id, "加入者", "A1", &id.to_string(), None);
     }
-    let conn = mail_conn(&site);
+    let conn = site.conn();
     conn.execute_batch(
         "INSERT INTO credentials (member_id, kind, login_id, password_hash, state, issued_at, expires_at) VALUES
            (1, 'provisional', 'AAAA', 'h', 'live', '2026-08-01T00:00:00Z', '2026-11-18T00:59:59Z'),

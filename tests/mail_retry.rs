@@ -179,14 +179,15 @@ fn transient_failures_follow_the_retry_schedule_to_dead_and_retry_requeues() {
     let (code, out) = mail_run(&site, &[], &["mail", "retry", &id.to_string()]);
     assert_eq!(code, 5, "only dead mail is retried: {out}");
     // --all-dead requeues every dead mail.
-    mail_conn(&site)
+    site.conn()
         .execute("UPDATE outbox SET state = 'dead'", [])
         .unwrap();
     assert_eq!(
         site.json(&["mail", "retry", "--all-dead"])["requeued"],
         json!([id])
     );
-    let audits: i64 = mail_conn(&site)
+    let audits: i64 = site
+        .conn()
         .query_row(
             "SELECT count(*) FROM audit WHERE action = 'mail.retry'",
             [],
@@ -253,7 +254,7 @@ fn a_crashed_senders_claim_is_taken_over_once_it_runs_out() {
     let p = || json!({"subject": "s", "body": "b"});
     let stale = mail_queue(&site, MailKind::Notice, None, "stale@example.jp", p());
     let held = mail_queue(&site, MailKind::Notice, None, "held@example.jp", p());
-    let conn = mail_conn(&site);
+    let conn = site.conn();
     conn.execute(
         "UPDATE outbox SET state = 'sending', claimed_by = 'crashed', claimed_until = '2026-11-18T00:59:00Z' WHERE id = ?1",
         [stale],
@@ -312,7 +313,7 @@ fn two_senders_mint_exactly_one_live_token_per_confirmation_mail() {
 
     assert_eq!(sent, 30);
     assert_eq!(server.received().len(), 30);
-    let conn = mail_conn(&site);
+    let conn = site.conn();
     let (tokens, members, outboxes): (i64, i64, i64) = conn
         .query_row(
             "SELECT count(*), count(DISTINCT member_id), count(DISTINCT outbox_id) FROM email_tokens",

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Site, support_conn, support_seed};
+use common::{Site, support_seed};
 use predicates::prelude::*;
 use serde_json::{Value, json};
 
@@ -359,7 +359,7 @@ fn audit_verify_catches_a_row_changed_in_sqlite() {
         .args(["config", "set", "lockout_minutes", "45"])
         .assert()
         .success();
-    support_conn(&site)
+    site.conn()
         .execute("UPDATE audit SET actor = 'someone else' WHERE id = 2", [])
         .unwrap();
     let out = site
@@ -388,7 +388,7 @@ fn audit_verify_catches_a_deleted_row() {
         .args(["config", "set", "lockout_minutes", "45"])
         .assert()
         .success();
-    support_conn(&site)
+    site.conn()
         .execute("DELETE FROM audit WHERE id = 2", [])
         .unwrap();
     site.cmd()

@@ -50,6 +50,24 @@ impl Site {
         self.dir.path().join("hagaki.db")
     }
 
+    /// The database file's bytes followed by its WAL's: everywhere a leaked secret could be.
+    pub fn stored_bytes(&self) -> Vec<u8> {
+        let mut stored = bytes(&self.db());
+        if let Ok(wal) = std::fs::read(self.path("hagaki.db-wal")) {
+            stored.extend(wal);
+        }
+        stored
+    }
+
+    /// The site's database opened directly, for seeding rows and checking what was stored.
+    /// Waits for a running `hagaki` rather than failing on its lock.
+    pub fn conn(&self) -> rusqlite::Connection {
+        let conn = rusqlite::Connection::open(self.db()).expect("open the site's database");
+        conn.busy_timeout(std::time::Duration::from_secs(30))
+            .expect("set busy timeout");
+        conn
+    }
+
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
@@ -124,14 +142,6 @@ const BATCHES_TOWNS: [(&str, &str); 6] = [
     ("980", "宮城県仙台市青葉区一番町"),
 ];
 
-/// Opens the site's database directly (for seeding and for checking what was stored).
-pub fn batches_conn(site: &Site) -> rusqlite::Connection {
-    let conn = rusqlite::Connection::open(site.db()).expect("open site db");
-    conn.busy_timeout(std::time::Duration::from_secs(30))
-        .unwrap();
-    conn
-}
-
 /// Inserts one member (and, for branch 00, its account row, as import does); returns its id.
 #[allow(clippy::too_many_arguments)]
 pub fn batches_insert_member(
@@ -172,7 +182,7 @@ pub fn batches_insert_member(
 /// every third household. Postal codes are scattered so that print order differs from roster
 /// order. Returns the insured persons' member ids in roster order.
 pub fn batches_seed_members(site: &Site, n: usize) -> Vec<i64> {
-    let mut conn = batches_conn(site);
+    let mut conn = site.conn();
     let tx = conn.transaction().unwrap();
     let mut ids = Vec::with_capacity(n);
     for i in 0..n {
@@ -223,17 +233,9 @@ pub fn batches_spawnable(site: &Site) -> std::process::Command {
 // ---- portal helpers (tests/portal.rs): seed members and credentials directly, and mint the
 // secret of a queued mail the way the mail sender does.
 
-/// A connection to the site's database, for seeding and for reading what a step wrote.
-pub fn portal_conn(site: &Site) -> rusqlite::Connection {
-    let conn = rusqlite::Connection::open(site.db()).expect("open database");
-    conn.busy_timeout(std::time::Duration::from_secs(10))
-        .unwrap();
-    conn
-}
-
 /// Inserts an insured person (branch 00) with their account; returns the member id.
 pub fn portal_seed_member(site: &Site, symbol: &str, number: &str, birth_date: &str) -> i64 {
-    let conn = portal_conn(site);
+    let conn = site.conn();
     conn.execute(
         "INSERT INTO members (symbol, number, branch, name, birth_date, row_hash, created_at, updated_at)
          VALUES (?1, ?2, '00', '山田太郎', ?3, 'seed', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
@@ -262,7 +264,7 @@ pub fn portal_seed_provisional(
     password: &str,
     expires_at: &str,
 ) -> i64 {
-    let conn = portal_conn(site);
+    let conn = site.conn();
     let hash = hagaki::secret::hash_password(
         &hagaki::credential::normalize_typed_password(password),
         hagaki::secret::HashParams {
@@ -289,7 +291,7 @@ pub fn portal_seed_provisional(
 /// The newest queued outbox row of `kind`: (id, member id, address).
 pub fn portal_queued_mail(site: &Site, kind: &str) -> Option<(i64, i64, String)> {
     use rusqlite::OptionalExtension;
-    portal_conn(site)
+    site.conn()
         .query_row(
             "SELECT id, member_id, to_addr FROM outbox WHERE kind = ?1 AND state = 'queued'
              ORDER BY id DESC LIMIT 1",
@@ -305,7 +307,7 @@ pub fn portal_queued_mail(site: &Site, kind: &str) -> Option<(i64, i64, String)>
 pub fn portal_mint(site: &Site, kind: &str) -> String {
     let (outbox_id, member_id, to) =
         portal_queued_mail(site, kind).unwrap_or_else(|| panic!("no queued {kind} mail"));
-    let mut conn = portal_conn(site);
+    let mut conn = site.conn();
     let tx = conn.transaction().unwrap();
     let settings = hagaki::settings::Settings::load(&tx).unwrap();
     let now = chrono::DateTime::parse_from_rfc3339(&site.now)
@@ -332,14 +334,6 @@ pub fn portal_mint(site: &Site, kind: &str) -> String {
 
 // ---- mail: seeding members, accounts and outbox rows straight into the database ----
 
-/// A raw connection to the site's database, for seeding and checking rows.
-pub fn mail_conn(site: &Site) -> rusqlite::Connection {
-    let conn = rusqlite::Connection::open(site.db()).expect("open site db");
-    conn.busy_timeout(std::time::Duration::from_secs(30))
-        .unwrap();
-    conn
-}
-
 /// The registered account a seeded member holds.
 pub struct MailAccount<'a> {
     pub user_id: &'a str,
@@ -357,7 +351,7 @@ pub fn mail_seed_member(
     number: &str,
     account: Option<MailAccount<'_>>,
 ) {
-    let conn = mail_conn(site);
+    let conn = site.conn();
     conn.execute(
         "INSERT INTO members (id, symbol, number, branch, name, birth_date, row_hash, created_at, updated_at)
          VALUES (?1, ?2, ?3, '00', ?4, '1980-04-01', 'seed', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
@@ -392,7 +386,7 @@ pub fn mail_queue(
     let now = chrono::DateTime::parse_from_rfc3339(&site.now)
         .unwrap()
         .with_timezone(&chrono::Utc);
-    hagaki::db::outbox::enqueue(&mail_conn(site), kind, member_id, to, &payload, now).unwrap()
+    hagaki::db::outbox::enqueue(&site.conn(), kind, member_id, to, &payload, now).unwrap()
 }
 
 /// The binary as a plain `std::process::Command`, for runs that must overlap.
@@ -427,7 +421,7 @@ pub fn mail_send(site: &Site, url: &str) -> (i32, serde_json::Value) {
 
 /// (state, attempts, next_attempt_at, last_error) of an outbox row.
 pub fn mail_row(site: &Site, id: i64) -> (String, i64, String, Option<String>) {
-    mail_conn(site)
+    site.conn()
         .query_row(
             "SELECT state, attempts, next_attempt_at, last_error FROM outbox WHERE id = ?1",
             [id],
@@ -464,27 +458,7 @@ pub fn mail_after<'a>(text: &'a str, marker: &str, len: usize) -> &'a str {
     &text[start..start + len]
 }
 
-/// The database file's bytes followed by its WAL's: where a leaked secret would be.
-pub fn mail_db_bytes(site: &Site) -> Vec<u8> {
-    let mut bytes = std::fs::read(site.db()).unwrap();
-    if let Ok(wal) = std::fs::read(site.path("hagaki.db-wal")) {
-        bytes.extend(wal);
-    }
-    bytes
-}
-
-pub fn mail_bytes_contain(haystack: &[u8], needle: &str) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|w| w == needle.as_bytes())
-}
-
 // ---- support desk (issue 5): seed rows straight into the site's SQLite file ----
-
-/// The site's database, opened directly, for seeding and tampering.
-pub fn support_conn(site: &Site) -> rusqlite::Connection {
-    rusqlite::Connection::open(site.db()).expect("open site database")
-}
 
 /// A roster member; an insured person (branch `00`) also gets its (empty) portal account.
 pub fn support_member(
@@ -565,7 +539,7 @@ pub fn support_mail(
 /// Ten households, one in each place of the lifecycle, plus a dependent of household 2
 /// (see tests/support.rs for the expected funnel).
 pub fn support_seed(site: &Site) {
-    let conn = support_conn(site);
+    let conn = site.conn();
     support_batch(&conn, 1, "batch", "2026-06-01", 5);
     support_batch(&conn, 2, "batch", "2026-11-01", 4);
     support_batch(&conn, 3, "reissue", "2026-11-10", 1);

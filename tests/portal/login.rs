@@ -102,7 +102,7 @@ fn revoked_credentials_and_retired_members_are_refused_with_the_reason() {
     // Revoked after the login (a new postcard was sent): registration is refused.
     let session = login(&s.site, &s.login_id, PROVISIONAL_PW, "identity");
     verify(&s.site, &session, "06130090", BIRTH).success();
-    let conn = portal_conn(&s.site);
+    let conn = s.site.conn();
     conn.execute("UPDATE credentials SET state = 'revoked'", [])
         .unwrap();
     register(&s.site, &session, "taro.yamada", GOOD_PW)

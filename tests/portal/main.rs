@@ -11,8 +11,7 @@ mod steps;
 mod walk;
 
 use common::{
-    Site, portal_conn, portal_mint, portal_provisional_id, portal_seed_member,
-    portal_seed_provisional,
+    Site, portal_mint, portal_provisional_id, portal_seed_member, portal_seed_provisional,
 };
 
 pub const PROVISIONAL_PW: &str = "ab3k-9x2m-pqrs";
@@ -118,7 +117,7 @@ pub fn registered(s: &Seeded, user_id: &str) {
 }
 
 pub fn failed_attempts(site: &Site, member_id: i64) -> (i64, Option<String>) {
-    portal_conn(site)
+    site.conn()
         .query_row(
             "SELECT failed_attempts, locked_until FROM accounts WHERE member_id = ?1",
             [member_id],

@@ -68,7 +68,7 @@ fn a_confirmation_token_is_single_use_and_expires() {
         .stderr(predicate::str::contains("not valid"));
 
     // A second token, tried after its 24 hours.
-    let conn = portal_conn(&s.site);
+    let conn = s.site.conn();
     conn.execute(
         "INSERT INTO outbox (kind, member_id, to_addr, state, next_attempt_at, created_at)
          VALUES ('confirm_email', ?1, 'taro@example.jp', 'queued', 't', 't')",
@@ -188,7 +188,9 @@ fn forgot_flows_answer_the_same_whether_or_not_the_member_exists() {
     let hit = forgot_id("1234", BIRTH);
     assert_eq!(hit, forgot_id("9999", BIRTH));
     assert_eq!(hit, forgot_id("1234", "19800101"));
-    let queued: i64 = portal_conn(&s.site)
+    let queued: i64 = s
+        .site
+        .conn()
         .query_row(
             "SELECT count(*) FROM outbox WHERE kind = 'forgot_id'",
             [],
@@ -210,7 +212,9 @@ fn forgot_flows_answer_the_same_whether_or_not_the_member_exists() {
     let hit = forgot_pw("taro.yamada", "taro@example.jp");
     assert_eq!(hit, forgot_pw("nobody.here", "taro@example.jp"));
     assert_eq!(hit, forgot_pw("taro.yamada", "other@example.jp"));
-    let queued: i64 = portal_conn(&s.site)
+    let queued: i64 = s
+        .site
+        .conn()
         .query_row(
             "SELECT count(*) FROM outbox WHERE kind = 'temporary_password'",
             [],
@@ -218,7 +222,9 @@ fn forgot_flows_answer_the_same_whether_or_not_the_member_exists() {
         )
         .unwrap();
     assert_eq!(queued, 1);
-    let audit_has_key: i64 = portal_conn(&s.site)
+    let audit_has_key: i64 = s
+        .site
+        .conn()
         .query_row(
             "SELECT count(*) FROM audit WHERE detail LIKE '%1234%' OR detail LIKE '%9999%'",
             [],

@@ -3,7 +3,7 @@
 use predicates::prelude::*;
 
 use super::*;
-use crate::common::{bytes, contains, portal_queued_mail};
+use crate::common::{contains, portal_queued_mail};
 
 #[test]
 fn the_whole_walk_works_and_leaves_no_secret_in_the_database() {
@@ -93,7 +93,7 @@ fn the_whole_walk_works_and_leaves_no_secret_in_the_database() {
     .success();
     login(site, "Taro.Yamada", last_pw, "member");
 
-    let conn = portal_conn(site);
+    let conn = site.conn();
     let oks: Vec<String> = conn
         .prepare(
             "SELECT action FROM audit WHERE action LIKE 'portal.%' AND outcome = 'ok' ORDER BY id",
@@ -143,11 +143,7 @@ fn the_whole_walk_works_and_leaves_no_secret_in_the_database() {
         token.clone(),
     ];
     secrets.extend([identity, member, change]);
-    let mut stored = bytes(&site.db());
-    let wal = site.path("hagaki.db-wal");
-    if wal.exists() {
-        stored.extend(bytes(&wal));
-    }
+    let stored = site.stored_bytes();
     for secret in &secrets {
         assert!(
             !contains(&stored, secret.as_bytes()),
