@@ -1,8 +1,9 @@
 //! Minting the secret a mail carries, at the moment it is sent.
 //!
-//! The outbox row never holds a secret. The sender calls one of these inside the transaction
-//! that records the send; each call ends the member's previous unused secret of the same kind,
-//! so a retried mail carries a fresh secret and the one in any earlier attempt dies.
+//! The outbox row never holds a secret. The sender calls one of these in a short transaction
+//! just before it hands the mail over (see `mail::sender`); each call ends the member's
+//! previous unused secret of the same kind, so a retried mail carries a fresh secret and the
+//! one in any earlier attempt dies.
 
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::Connection;
