@@ -32,8 +32,8 @@ fn main() {
     let hash = secret::hash_password(password, settings.hash_params()).unwrap();
     // Seeding writes the rows issuing would write; a benchmark has no issue command here.
     conn.execute_batch(&format!(
-        "INSERT INTO members (id, symbol, number, branch, name, birth_date, row_hash, created_at, updated_at)
-           VALUES (1, 'S', '1', '00', 'bench', '1980-01-01', 'h', 't', 't');
+        "INSERT INTO members (id, symbol, number, branch, name, birth_date, created_at, updated_at)
+           VALUES (1, 'S', '1', '00', 'bench', '1980-01-01', 't', 't');
          INSERT INTO accounts (member_id) VALUES (1);
          INSERT INTO login_ids VALUES ('{id}', 1, 'provisional');
          INSERT INTO credentials (member_id, kind, login_id, password_hash, state, issued_at, expires_at)

@@ -23,13 +23,13 @@ INSERT INTO batches (id, kind, state, created_at, actor, issued_on, expires_on, 
 VALUES (13, 'reissue', 'issued', '2026-11-01T01:00:00Z', 'bench', '2026-11-01', '2027-01-30', ?1 / 100);
 
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
-INSERT INTO members (id, symbol, number, branch, name, birth_date, row_hash, created_at, updated_at, retired_at)
-SELECT i, printf('%d', 1000 + i % 97), printf('%d', i), '00', '健保 太郎', '1980-01-01', 'h',
+INSERT INTO members (id, symbol, number, branch, name, birth_date, created_at, updated_at, retired_at)
+SELECT i, printf('%d', 1000 + i % 97), printf('%d', i), '00', '健保 太郎', '1980-01-01',
        '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z',
        CASE WHEN i % 50 = 7 THEN '2026-10-01T00:00:00Z' END FROM n;
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1 * 8 / 10)
-INSERT INTO members (id, symbol, number, branch, name, birth_date, row_hash, created_at, updated_at)
-SELECT ?1 + i, printf('%d', 1000 + i % 97), printf('%d', i), '01', '健保 花子', '2010-01-01', 'h',
+INSERT INTO members (id, symbol, number, branch, name, birth_date, created_at, updated_at)
+SELECT ?1 + i, printf('%d', 1000 + i % 97), printf('%d', i), '01', '健保 花子', '2010-01-01',
        '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z' FROM n;
 
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)

@@ -23,10 +23,10 @@ seed() {
   sqlite3 "$db" <<SQL
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $n)
 INSERT INTO members (symbol, number, branch, name, birth_date, postal_code, address1, address2,
-                     row_hash, created_at, updated_at)
+                     created_at, updated_at)
 SELECT '9001', i, '00', '山田 太郎', '1980-01-01', printf('%07d', (i * 7919) % 10000000),
        '東京都千代田区丸の内' || (i % 9 + 1) || '-' || (i % 20 + 1), 'サンハイツ' || (i % 50) || '号室',
-       'bench', '2026-11-01T00:00:00Z', '2026-11-01T00:00:00Z' FROM n;
+       '2026-11-01T00:00:00Z', '2026-11-01T00:00:00Z' FROM n;
 INSERT INTO accounts (member_id) SELECT id FROM members;
 SQL
 }

@@ -25,8 +25,8 @@ export HAGAKI_DB=$work/bench.db HAGAKI_NOW=2026-11-18T10:00:00+09:00 HAGAKI_ACTO
 # N registered members with confirmed addresses who want notice mail.
 sqlite3 "$HAGAKI_DB" <<SQL
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $N)
-INSERT INTO members (id, symbol, number, branch, name, birth_date, row_hash, created_at, updated_at)
-  SELECT i, 'B', i, '00', '加入者 ' || i, '1980-01-01', 'h', 't', 't' FROM n;
+INSERT INTO members (id, symbol, number, branch, name, birth_date, created_at, updated_at)
+  SELECT i, 'B', i, '00', '加入者 ' || i, '1980-01-01', 't', 't' FROM n;
 INSERT INTO accounts (member_id, user_id, password_hash, email, email_confirmed_at, notice_mail, registered_at)
   SELECT id, 'user' || id, 'x', 'm' || id || '@example.jp', 't', 1, 't' FROM members;
 SQL

@@ -8,7 +8,7 @@ use rusqlite::Connection;
 use serde_json::Value;
 
 const MEMBER_ROWS: &str = "SELECT symbol, number, branch, name, name_kana, birth_date, postal_code,
-                                  address1, address2, lost_on, retired_at, row_hash
+                                  address1, address2, lost_on, retired_at
                            FROM members ORDER BY symbol, number, branch";
 
 /// Every member row as text, for comparing two databases.
@@ -16,7 +16,7 @@ fn member_rows(site: &Site) -> Vec<Vec<String>> {
     let conn = Connection::open(site.db()).unwrap();
     let mut stmt = conn.prepare(MEMBER_ROWS).unwrap();
     stmt.query_map([], |r| {
-        (0..12)
+        (0..11)
             .map(|i| r.get::<_, Option<String>>(i).map(|v| v.unwrap_or_default()))
             .collect()
     })
@@ -47,6 +47,14 @@ fn edited_roster(site: &Site, edit: impl Fn(String) -> String) -> String {
     let path = site.path("edited.csv");
     std::fs::write(&path, edit(text)).unwrap();
     path.to_str().unwrap().to_string()
+}
+
+/// The roster's header, then its data lines in reverse order: every dependent comes before
+/// the insured person of its household.
+fn reversed(text: String) -> String {
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines[1..].reverse();
+    lines.join("\n") + "\n"
 }
 
 #[test]
@@ -545,6 +553,44 @@ fn a_roster_with_no_member_rows_retires_nobody() {
         .stderr(format!(
             "error: {} has a header but no member rows; nothing was written\n",
             empty.display()
+        ));
+    assert!(common::bytes(&site.db()) == before);
+}
+
+#[test]
+fn an_unsorted_roster_imports_like_a_sorted_one() {
+    let sorted = Site::new();
+    import(&sorted, "roster.csv", &[]);
+    let site = Site::new();
+    let unsorted = edited_roster(&site, reversed);
+    let first = site.json(&["import", &unsorted]);
+    assert_eq!(counts(&first), [87, 0, 0, 0, 1]);
+    assert_eq!(member_rows(&site), member_rows(&sorted));
+    assert_eq!(query_i64(&site, "SELECT count(*) FROM accounts"), 32);
+    // Again, now over members already in the database.
+    let again = site.json(&["import", &unsorted]);
+    assert_eq!(counts(&again), [0, 0, 87, 0, 0]);
+}
+
+#[test]
+fn a_dependent_without_its_insured_person_is_named_in_an_unsorted_roster_too() {
+    let site = Site::new();
+    let before = common::bytes(&site.db());
+    // 86 data lines after the removal; 1201-101-01, the first of them, ends up last (line 87).
+    let edited = edited_roster(&site, |t| {
+        let kept: Vec<&str> = t
+            .lines()
+            .filter(|l| !l.starts_with("1201,101,00,"))
+            .collect();
+        reversed(kept.join("\n"))
+    });
+    site.cmd()
+        .args(["import", &edited])
+        .assert()
+        .code(3)
+        .stderr(format!(
+            "error: {edited} has 1 bad row(s); nothing was written\n  \
+             line 87: dependent 枝番 01 has no insured person (枝番 00) in the roster\n"
         ));
     assert!(common::bytes(&site.db()) == before);
 }

@@ -259,9 +259,9 @@ mod tests {
 
     fn member(conn: &Connection, number: &str, branch: &str, postal: &str) -> i64 {
         conn.execute(
-            "INSERT INTO members (symbol, number, branch, name, birth_date, postal_code, row_hash,
-                                  created_at, updated_at)
-             VALUES ('S', ?1, ?2, '山田 太郎', '1980-01-01', ?3, 'h', 't', 't')",
+            "INSERT INTO members (symbol, number, branch, name, birth_date, postal_code, created_at,
+                                  updated_at)
+             VALUES ('S', ?1, ?2, '山田 太郎', '1980-01-01', ?3, 't', 't')",
             params![number, branch, postal],
         )
         .unwrap();

@@ -171,8 +171,8 @@ mod tests {
     fn a_new_provisional_credential_is_copied_to_its_account_and_follows_its_state() {
         let conn = crate::db::in_memory().unwrap();
         conn.execute_batch(
-            "INSERT INTO members (id, symbol, number, branch, name, birth_date, row_hash, created_at, updated_at)
-             VALUES (1, 'S', '1', '00', 'n', '1980-01-01', 'h', 't', 't');
+            "INSERT INTO members (id, symbol, number, branch, name, birth_date, created_at, updated_at)
+             VALUES (1, 'S', '1', '00', 'n', '1980-01-01', 't', 't');
              INSERT INTO accounts (member_id) VALUES (1);
              INSERT INTO batches (id, kind, state, created_at, actor, issued_on, expires_on)
              VALUES (7, 'batch', 'issued', 't', 'a', '2026-01-01', '2026-04-01'),
@@ -227,8 +227,8 @@ mod tests {
     fn an_account_made_after_its_credential_picks_it_up() {
         let conn = crate::db::in_memory().unwrap();
         conn.execute_batch(
-            "INSERT INTO members (id, symbol, number, branch, name, birth_date, row_hash, created_at, updated_at)
-             VALUES (1, 'S', '1', '00', 'n', '1980-01-01', 'h', 't', 't');
+            "INSERT INTO members (id, symbol, number, branch, name, birth_date, created_at, updated_at)
+             VALUES (1, 'S', '1', '00', 'n', '1980-01-01', 't', 't');
              INSERT INTO credentials (id, member_id, kind, login_id, password_hash, state, issued_at, expires_at)
              VALUES (4, 1, 'provisional', 'A', 'h', 'live', 't', 'e');
              INSERT INTO accounts (member_id, identity_checked_at) VALUES (1, 't');",
@@ -250,9 +250,9 @@ mod tests {
         // exists; this account has no dates, so only the EXISTS branch lets it through.
         let conn = crate::db::in_memory().unwrap();
         conn.execute_batch(
-            "INSERT INTO members (id, symbol, number, branch, name, birth_date, row_hash, created_at, updated_at)
-             VALUES (1, 'S', '1', '00', 'n', '1980-01-01', 'h', 't', 't'),
-                    (2, 'S', '2', '00', 'n', '1980-01-01', 'h', 't', 't');
+            "INSERT INTO members (id, symbol, number, branch, name, birth_date, created_at, updated_at)
+             VALUES (1, 'S', '1', '00', 'n', '1980-01-01', 't', 't'),
+                    (2, 'S', '2', '00', 'n', '1980-01-01', 't', 't');
              INSERT INTO credentials (id, member_id, kind, login_id, password_hash, state, issued_at, expires_at)
              VALUES (4, 1, 'provisional', 'A', 'h', 'used', 't', 'e');
              INSERT INTO accounts (member_id) VALUES (1), (2);",

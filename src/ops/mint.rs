@@ -93,8 +93,8 @@ mod tests {
             crate::settings::set(&conn, k, v).unwrap();
         }
         conn.execute(
-            "INSERT INTO members (id, symbol, number, branch, name, birth_date, row_hash, created_at, updated_at)
-             VALUES (1, 'S', '1', '00', '山田太郎', '1980-01-01', 'h', 't', 't')",
+            "INSERT INTO members (id, symbol, number, branch, name, birth_date, created_at, updated_at)
+             VALUES (1, 'S', '1', '00', '山田太郎', '1980-01-01', 't', 't')",
             [],
         )
         .unwrap();

@@ -156,8 +156,8 @@ pub fn batches_insert_member(
 ) -> i64 {
     conn.execute(
         "INSERT INTO members (symbol, number, branch, name, name_kana, birth_date, postal_code,
-                              address1, address2, row_hash, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, 'ヤマダ タロウ', '1979-08-22', ?5, ?6, ?7, 'seed', ?8, ?8)",
+                              address1, address2, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, 'ヤマダ タロウ', '1979-08-22', ?5, ?6, ?7, ?8, ?8)",
         rusqlite::params![
             symbol,
             number,
@@ -237,8 +237,8 @@ pub fn batches_spawnable(site: &Site) -> std::process::Command {
 pub fn portal_seed_member(site: &Site, symbol: &str, number: &str, birth_date: &str) -> i64 {
     let conn = site.conn();
     conn.execute(
-        "INSERT INTO members (symbol, number, branch, name, birth_date, row_hash, created_at, updated_at)
-         VALUES (?1, ?2, '00', '山田太郎', ?3, 'seed', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+        "INSERT INTO members (symbol, number, branch, name, birth_date, created_at, updated_at)
+         VALUES (?1, ?2, '00', '山田太郎', ?3, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
         rusqlite::params![symbol, number, birth_date],
     )
     .unwrap();
@@ -353,8 +353,8 @@ pub fn mail_seed_member(
 ) {
     let conn = site.conn();
     conn.execute(
-        "INSERT INTO members (id, symbol, number, branch, name, birth_date, row_hash, created_at, updated_at)
-         VALUES (?1, ?2, ?3, '00', ?4, '1980-04-01', 'seed', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+        "INSERT INTO members (id, symbol, number, branch, name, birth_date, created_at, updated_at)
+         VALUES (?1, ?2, ?3, '00', ?4, '1980-04-01', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
         rusqlite::params![id, symbol, number, name],
     )
     .unwrap();
@@ -469,9 +469,9 @@ pub fn support_member(
     retired_at: Option<&str>,
 ) {
     conn.execute(
-        "INSERT INTO members (id, symbol, number, branch, name, birth_date, row_hash, created_at,
-                              updated_at, retired_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, '1980-04-01', 'seed', '2026-05-01T00:00:00Z',
+        "INSERT INTO members (id, symbol, number, branch, name, birth_date, created_at, updated_at,
+                              retired_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, '1980-04-01', '2026-05-01T00:00:00Z',
                  '2026-05-01T00:00:00Z', ?6)",
         rusqlite::params![id, key.0, key.1, key.2, name, retired_at],
     )

@@ -3,46 +3,43 @@
 use std::io::Read;
 use std::sync::mpsc;
 
-use crate::error::{Result, RowError};
-use crate::roster::{Encoding, MemberRow, Roster};
+use crate::error::Result;
+use crate::roster::{Encoding, Parsed, Roster};
 
 /// Rows the parsing thread hands over at a time (and between two progress reports).
 const BATCH_ROWS: usize = 2048;
 /// Batches parsed ahead of the database: bounds memory to a few thousand rows.
 const BATCHES_AHEAD: usize = 4;
 
-/// A valid row with its `row_hash`, or everything wrong with the line.
-pub(super) type HashedRow = std::result::Result<(MemberRow, String), Vec<RowError>>;
-
-/// Parsed rows with their hashes, and how far into the file they reach.
+/// Parsed rows (each with its line), and how far into the file they reach.
 pub(super) struct Batch {
-    pub(super) rows: Vec<(u64, HashedRow)>,
+    pub(super) rows: Vec<Parsed>,
     pub(super) bytes: u64,
 }
 
-/// Parses (decode, normalise, hash) on a second thread while `consume` writes the previous
-/// batch on this one: the two halves of an import cost about the same. Returns the encoding.
+/// Parses (decode, normalise, validate) on a second thread while `consume` writes the previous
+/// batch on this one. Consumed batches go back to the parsing thread to be freed there: the
+/// writer is the slower half, and freeing memory another thread allocated costs more.
+/// Returns the encoding.
 pub(super) fn parse_ahead<R: Read + Send>(
     mut roster: Roster<R>,
-    mut consume: impl FnMut(Batch) -> Result<()>,
+    mut consume: impl FnMut(&Batch) -> Result<()>,
 ) -> Result<Encoding> {
     std::thread::scope(|scope| {
         let (send, receive) = mpsc::sync_channel::<Result<Batch>>(BATCHES_AHEAD);
+        let (give_back, given_back) = mpsc::sync_channel::<Batch>(BATCHES_AHEAD + 1);
         let parser = scope.spawn(move || {
             loop {
+                // Free what the writer is done with, and keep the last one's room for rows.
                 let mut rows = Vec::with_capacity(BATCH_ROWS);
+                while let Ok(used) = given_back.try_recv() {
+                    rows = used.rows;
+                    rows.clear();
+                }
                 let mut done = false;
                 while rows.len() < BATCH_ROWS {
                     match roster.next_row() {
-                        Ok(Some((line, parsed))) => {
-                            rows.push((
-                                line,
-                                parsed.map(|r| {
-                                    let hash = r.row_hash();
-                                    (r, hash)
-                                }),
-                            ));
-                        }
+                        Ok(Some(parsed)) => rows.push(parsed),
                         Ok(None) => {
                             done = true;
                             break;
@@ -65,7 +62,10 @@ pub(super) fn parse_ahead<R: Read + Send>(
             }
         });
         for batch in receive.iter() {
-            consume(batch?)?;
+            let batch = batch?;
+            consume(&batch)?;
+            // The parser may have finished and gone: then the batch is simply freed here.
+            let _ = give_back.try_send(batch);
         }
         Ok(parser.join().expect("the roster parsing thread panicked"))
     })

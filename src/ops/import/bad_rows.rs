@@ -23,7 +23,7 @@ impl BadRows {
         }
     }
 
-    pub(super) fn extend(&mut self, errors: Vec<RowError>) {
+    pub(super) fn extend(&mut self, errors: impl IntoIterator<Item = RowError>) {
         for e in errors {
             self.push(e);
         }

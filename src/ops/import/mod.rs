@@ -10,7 +10,9 @@
 //!   retires both.
 
 mod ahead;
+mod apply;
 mod bad_rows;
+mod households;
 
 use std::fs::File;
 use std::path::PathBuf;
@@ -18,9 +20,11 @@ use std::path::PathBuf;
 use rusqlite::Connection;
 
 use self::ahead::parse_ahead;
+use self::apply::Apply;
 use self::bad_rows::BadRows;
-use crate::db::{self, members};
-use crate::error::{Error, Result, RowError};
+use self::households::Households;
+use crate::db::{self, import as sql};
+use crate::error::{Error, Result};
 use crate::roster::{Encoding, EncodingChoice, Roster};
 use crate::{Context, clock};
 
@@ -75,16 +79,23 @@ pub fn import(
     let roster = Roster::open(file, opts.encoding, today)?;
     let now = clock::to_db(ctx.now());
 
-    let old_cache = members::cache_size(conn)?;
-    members::set_cache_size(conn, -IMPORT_CACHE_KIB)?;
+    let old_cache = sql::cache_size(conn)?;
+    sql::set_cache_size(conn, -IMPORT_CACHE_KIB)?;
     let outcome = (|| {
         let tx = db::write_tx(conn)?;
-        members::begin_import(&tx)?;
-        let max_before = members::max_id(&tx)?;
-        let first_load = max_before == 0;
-        // The roster line of each member this import inserts, in id order: 4 bytes a row
-        // (4 MB for a million), where a TEMP table row would cost a B-tree insert each.
-        let mut new_lines: Vec<u32> = Vec::new();
+        sql::begin_import(&tx)?;
+        let max_before = sql::max_id(&tx)?;
+        let mut apply = Apply {
+            conn: &tx,
+            insert: sql::MemberInsert::new(&tx, &now)?,
+            max_before,
+            first_load: max_before == 0,
+            now: &now,
+            today,
+            new_lines: Vec::new(),
+            households: Households::default(),
+            accounts_upto: max_before,
+        };
         let mut s = ImportSummary {
             encoding: Encoding::Utf8,
             rows: 0,
@@ -100,104 +111,19 @@ pub fn import(
         };
         let mut bad = BadRows::default();
         s.encoding = parse_ahead(roster, |batch| {
-            for (line, parsed) in batch.rows {
+            for (line, parsed) in &batch.rows {
                 s.rows += 1;
-                let (row, hash) = match parsed {
-                    Ok(ok) => ok,
-                    Err(errors) => {
-                        bad.extend(errors);
-                        continue;
-                    }
-                };
-                let lost = row.lost_on.is_some_and(|d| d <= today);
-                let retired_now = lost.then_some(now.as_str());
-                // A first load has nothing to look up: insert at once, and only a conflict
-                // (the same member twice in the file) falls through to the look-up.
-                let new_id = match first_load {
-                    true => members::insert(&tx, &row, &hash, &now, retired_now)?,
-                    false => None,
-                };
-                let existing = match new_id {
-                    Some(_) => None,
-                    None => members::find_for_import(&tx, &row.key)?,
-                };
-                match existing {
-                    None => {
-                        let id = match new_id {
-                            Some(id) => id,
-                            None => members::insert(&tx, &row, &hash, &now, retired_now)?
-                                .expect("a member that was not found inserts"),
-                        };
-                        if id != max_before + new_lines.len() as i64 + 1 {
-                            return Err(Error::Internal(anyhow::anyhow!(
-                                "member ids are not consecutive during an import"
-                            )));
-                        }
-                        new_lines.push(u32::try_from(line).unwrap_or(u32::MAX));
-                        s.new += 1;
-                        s.retired += u64::from(lost);
-                    }
-                    Some(ex) => {
-                        let earlier = match ex.id > max_before {
-                            true => Some(u64::from(new_lines[(ex.id - max_before - 1) as usize])),
-                            false => members::mark_seen(&tx, ex.id, line)?,
-                        };
-                        if let Some(first) = earlier {
-                            bad.push(RowError {
-                                line,
-                                column: String::new(),
-                                value: String::new(),
-                                reason: format!(
-                                    "the same member (記号・番号・枝番) is on line {first}"
-                                ),
-                            });
-                            continue;
-                        }
-                        let retired_at = match (&ex.retired_at, lost) {
-                            (_, false) => None,
-                            (Some(at), true) => Some(at.as_str()),
-                            (None, true) => Some(now.as_str()),
-                        };
-                        if ex.row_hash != hash {
-                            members::update(&tx, ex.id, &row, &hash, &now, retired_at)?;
-                            s.updated += 1;
-                        } else if retired_at != ex.retired_at.as_deref() {
-                            members::set_retired(&tx, ex.id, retired_at, &now)?;
-                            // Back in the roster after being retired: that is a change.
-                            if retired_at.is_none() {
-                                s.updated += 1;
-                            } else {
-                                s.unchanged += 1;
-                            }
-                        } else {
-                            s.unchanged += 1;
-                        }
-                        s.retired += u64::from(lost && ex.retired_at.is_none());
-                    }
+                match parsed {
+                    Ok(row) => bad.extend(apply.row(*line, row, &mut s)?),
+                    Err(errors) => bad.extend(errors.iter().cloned()),
                 }
             }
+            apply.create_accounts()?;
             progress(batch.bytes);
             Ok(())
         })?;
-        let mut orphans: Vec<(u64, String)> = members::dependents_without_insured(&tx, max_before)?
-            .into_iter()
-            .map(|(id, branch, line)| {
-                let line =
-                    line.unwrap_or_else(|| u64::from(new_lines[(id - max_before - 1) as usize]));
-                (line, branch)
-            })
-            .collect();
-        orphans.sort();
-        for (line, branch) in orphans {
-            bad.push(RowError {
-                line,
-                column: String::new(),
-                value: String::new(),
-                reason: format!(
-                    "dependent 枝番 {branch} has no insured person (枝番 00) in the roster"
-                ),
-            });
-        }
+        let first_load = apply.first_load;
+        bad.extend(apply.finish().orphans(&tx, max_before)?);
         if !bad.is_empty() {
             return Err(bad.into_error(&opts.path));
         }
@@ -207,18 +133,17 @@ pub fn import(
                 opts.path.display()
             )));
         }
-        members::create_accounts(&tx, max_before)?;
         // After a first load every member came from this roster: nobody can be missing.
         if !first_load {
-            s.missing_household_ids = members::missing_households(&tx, max_before)?;
-            s.missing_dependent_ids = members::missing_dependents(&tx, max_before)?;
+            s.missing_household_ids = sql::missing_households(&tx, max_before)?;
+            s.missing_dependent_ids = sql::missing_dependents(&tx, max_before)?;
         }
         s.missing = s.missing_household_ids.len() as u64;
         s.missing_dependents = s.missing_dependent_ids.len() as u64;
         if opts.retire_missing {
-            s.retired += members::retire_unseen(&tx, max_before, &now)? as u64;
+            s.retired += sql::retire_unseen(&tx, max_before, &now)? as u64;
         }
-        members::end_import(&tx)?;
+        sql::end_import(&tx)?;
         ctx.audit(
             &tx,
             "import",
@@ -241,6 +166,6 @@ pub fn import(
         }
         Ok(s)
     })();
-    members::set_cache_size(conn, old_cache)?;
+    sql::set_cache_size(conn, old_cache)?;
     outcome
 }
