@@ -65,7 +65,7 @@ pub fn create(path: &Path) -> Result<Connection> {
             ),
         );
     }
-    let mut conn = connect(path, None)?;
+    let mut conn = connect(path, Some(PAGE_SIZE))?;
     migrate(&mut conn)?;
     Ok(conn)
 }
