@@ -18,6 +18,9 @@ pub fn normalize(input: &str) -> String {
 
 /// Trims and folds runs of white space into one ASCII space, without normalising.
 pub fn fold_whitespace(nfkc: &str) -> String {
+    if is_folded(nfkc) {
+        return nfkc.to_string();
+    }
     let mut out = String::with_capacity(nfkc.len());
     for word in nfkc.split_whitespace() {
         if !out.is_empty() {
@@ -26,6 +29,23 @@ pub fn fold_whitespace(nfkc: &str) -> String {
         out.push_str(word);
     }
     out
+}
+
+/// No white space at either end, and only single ASCII spaces inside: nothing to fold (the
+/// common case, checked without building a new string).
+fn is_folded(s: &str) -> bool {
+    let mut after_space = true;
+    for c in s.chars() {
+        if c.is_whitespace() {
+            if after_space || c != ' ' {
+                return false;
+            }
+            after_space = true;
+        } else {
+            after_space = false;
+        }
+    }
+    !after_space || s.is_empty()
 }
 
 /// Keeps only what a person meant as the characters of a code: NFKC, then without spaces
@@ -46,6 +66,23 @@ mod tests {
         assert_eq!(normalize("　０６１３００９０ "), "06130090");
         assert_eq!(normalize("ﾔﾏﾀﾞ　ﾀﾛｳ"), "ヤマダ タロウ");
         assert_eq!(normalize("ＡＢＣ  def"), "ABC def");
+    }
+
+    #[test]
+    fn folding_leaves_folded_text_alone_and_folds_the_rest() {
+        for (input, folded) in [
+            ("", ""),
+            ("山田 太郎", "山田 太郎"),
+            (" 山田", "山田"),
+            ("山田 ", "山田"),
+            ("山田  太郎", "山田 太郎"),
+            ("山田\t太郎", "山田 太郎"),
+            ("山田\u{3000}太郎", "山田 太郎"),
+            ("   ", ""),
+        ] {
+            assert_eq!(fold_whitespace(input), folded, "{input:?}");
+            assert_eq!(is_folded(input), input == folded, "{input:?}");
+        }
     }
 
     #[test]

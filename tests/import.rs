@@ -615,6 +615,41 @@ fn a_duplicate_is_found_on_a_first_load_too() {
 }
 
 #[test]
+fn duplicates_inside_and_across_multi_row_inserts_are_named() {
+    // A first load inserts 32 rows per statement: copies of members land inside the first
+    // statement's rows, in the second, and among the last rows (inserted one by one).
+    let site = Site::new();
+    let before = common::bytes(&site.db());
+    let text = std::fs::read_to_string(fixture("roster.csv")).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    let copies = [(3, 11), (5, 45), (40, 80)]; // (line copied, index it is inserted at)
+    for (copied, at) in copies {
+        lines.insert(at, text.lines().nth(copied - 1).unwrap());
+    }
+    let path = site.path("twice.csv");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let mut expected = vec![format!(
+        "error: {} has 3 bad row(s); nothing was written",
+        path.display()
+    )];
+    for (copied, _) in copies {
+        let row = text.lines().nth(copied - 1).unwrap();
+        let found: Vec<usize> = (0..lines.len()).filter(|&i| lines[i] == row).collect();
+        assert_eq!(found.len(), 2);
+        expected.push(format!(
+            "  line {}: the same member (記号・番号・枝番) is on line {}",
+            found[1] + 1,
+            found[0] + 1
+        ));
+    }
+    let out = site.cmd().arg("import").arg(&path).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().collect::<Vec<_>>(), expected);
+    assert!(common::bytes(&site.db()) == before);
+}
+
+#[test]
 fn duplicates_and_orphans_among_members_already_imported_are_named() {
     let site = Site::new();
     import(&site, "roster.csv", &[]);

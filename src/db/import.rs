@@ -118,46 +118,101 @@ pub fn max_id(conn: &Connection) -> Result<i64> {
         .query_row([], |r| r.get(0))?)
 }
 
-/// Inserts new members: one statement for the whole import, held rather than looked up in
-/// the statement cache for each of a million rows, with the import's time bound once.
+/// Rows one multi-row insert takes: each statement costs SQLite a fixed setup (program,
+/// cursors, seek to the end of table and index) that a row-at-a-time insert pays per row.
+pub const ROWS_PER_INSERT: usize = 32;
+
+/// Parameters a member row binds (the import time is shared, as `?1`).
+const ROW_PARAMS: usize = 11;
+
+/// A new member to insert: the row and, when its 資格喪失日 has passed, when it retired.
+pub type NewMember<'r> = (&'r MemberRow, Option<&'r str>);
+
+/// Inserts new members, one row or [`ROWS_PER_INSERT`] rows at a time, with statements held
+/// for the whole import and the import's time bound once.
 pub struct MemberInsert<'c> {
     conn: &'c Connection,
-    stmt: Statement<'c>,
+    one: Statement<'c>,
+    many: Statement<'c>,
 }
 
 impl<'c> MemberInsert<'c> {
     pub fn new(conn: &'c Connection, now: &str) -> Result<Self> {
-        let mut stmt = conn.prepare(
-            "INSERT INTO members (symbol, number, branch, name, name_kana, birth_date, postal_code,
-                                  address1, address2, lost_on, created_at, updated_at, retired_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12)
-             ON CONFLICT (symbol, number, branch) DO NOTHING",
-        )?;
+        let mut one = conn.prepare(&insert_sql(1))?;
+        let mut many = conn.prepare(&insert_sql(ROWS_PER_INSERT))?;
         // Bindings outlive each execution: the time stays bound for every row.
-        stmt.raw_bind_parameter(11, now)?;
-        Ok(Self { conn, stmt })
+        one.raw_bind_parameter(1, now)?;
+        many.raw_bind_parameter(1, now)?;
+        Ok(Self { conn, one, many })
     }
 
     /// Inserts a member unless one with the same key exists (then `None`). The account rows
     /// of new households follow in [`create_accounts`].
-    pub fn insert(&mut self, row: &MemberRow, retired_at: Option<&str>) -> Result<Option<i64>> {
-        let s = &mut self.stmt;
-        s.raw_bind_parameter(1, &row.key.symbol)?;
-        s.raw_bind_parameter(2, &row.key.number)?;
-        s.raw_bind_parameter(3, &row.key.branch)?;
-        s.raw_bind_parameter(4, &row.name)?;
-        s.raw_bind_parameter(5, &row.name_kana)?;
-        s.raw_bind_parameter(6, date_column(row.birth_date))?;
-        s.raw_bind_parameter(7, &row.postal_code)?;
-        s.raw_bind_parameter(8, &row.address1)?;
-        s.raw_bind_parameter(9, &row.address2)?;
-        s.raw_bind_parameter(10, row.lost_on.map(date_column))?;
-        s.raw_bind_parameter(12, retired_at)?;
-        if s.raw_execute()? == 0 {
+    pub fn insert(&mut self, member: NewMember<'_>) -> Result<Option<i64>> {
+        bind_row(&mut self.one, 0, member)?;
+        if self.one.raw_execute()? == 0 {
             return Ok(None);
         }
         Ok(Some(self.conn.last_insert_rowid()))
     }
+
+    /// Inserts exactly [`ROWS_PER_INSERT`] members, skipping any whose key exists; returns
+    /// how many were inserted. Inserted rows take consecutive ids in their order, the last
+    /// being `last_insert_rowid`.
+    pub fn insert_many(&mut self, members: &[NewMember<'_>]) -> Result<usize> {
+        assert_eq!(members.len(), ROWS_PER_INSERT, "a full chunk of rows");
+        for (i, member) in members.iter().enumerate() {
+            bind_row(&mut self.many, i, *member)?;
+        }
+        Ok(self.many.raw_execute()?)
+    }
+}
+
+/// `INSERT … VALUES (…), (…) …` for `rows` members, `?1` being the time for all of them.
+fn insert_sql(rows: usize) -> String {
+    let values: Vec<String> = (0..rows)
+        .map(|i| {
+            let p = |k: usize| format!("?{}", 1 + i * ROW_PARAMS + k);
+            format!(
+                "({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, ?1, ?1, {})",
+                p(1),
+                p(2),
+                p(3),
+                p(4),
+                p(5),
+                p(6),
+                p(7),
+                p(8),
+                p(9),
+                p(10),
+                p(11)
+            )
+        })
+        .collect();
+    format!(
+        "INSERT INTO members (symbol, number, branch, name, name_kana, birth_date, postal_code,
+                              address1, address2, lost_on, created_at, updated_at, retired_at)
+         VALUES {}
+         ON CONFLICT (symbol, number, branch) DO NOTHING",
+        values.join(", ")
+    )
+}
+
+/// Binds member `(row, retired_at)` as the `i`th row of an insert.
+fn bind_row(s: &mut Statement<'_>, i: usize, (row, retired_at): NewMember<'_>) -> Result<()> {
+    let base = 1 + i * ROW_PARAMS;
+    s.raw_bind_parameter(base + 1, &row.key.symbol)?;
+    s.raw_bind_parameter(base + 2, &row.key.number)?;
+    s.raw_bind_parameter(base + 3, &row.key.branch)?;
+    s.raw_bind_parameter(base + 4, &row.name)?;
+    s.raw_bind_parameter(base + 5, &row.name_kana)?;
+    s.raw_bind_parameter(base + 6, date_column(row.birth_date))?;
+    s.raw_bind_parameter(base + 7, &row.postal_code)?;
+    s.raw_bind_parameter(base + 8, &row.address1)?;
+    s.raw_bind_parameter(base + 9, &row.address2)?;
+    s.raw_bind_parameter(base + 10, row.lost_on.map(date_column))?;
+    s.raw_bind_parameter(base + 11, retired_at)?;
+    Ok(())
 }
 
 /// Gives every insured person with an id in `(after, upto]` their household's (empty) portal

@@ -111,14 +111,7 @@ pub fn import(
         };
         let mut bad = BadRows::default();
         s.encoding = parse_ahead(roster, |batch| {
-            for (line, parsed) in &batch.rows {
-                s.rows += 1;
-                match parsed {
-                    Ok(row) => bad.extend(apply.row(*line, row, &mut s)?),
-                    Err(errors) => bad.extend(errors.iter().cloned()),
-                }
-            }
-            apply.create_accounts()?;
+            apply.batch(&batch.rows, &mut s, &mut bad)?;
             progress(batch.bytes);
             Ok(())
         })?;
