@@ -17,23 +17,49 @@ use crate::roster::{MemberRow, Parsed};
 
 /// What the rows applied so far have left behind.
 pub(super) struct Apply<'a> {
-    pub(super) conn: &'a Connection,
-    pub(super) insert: sql::MemberInsert<'a>,
+    conn: &'a Connection,
+    insert: sql::MemberInsert<'a>,
     /// The largest member id before the import: larger ids are this import's.
-    pub(super) max_before: i64,
+    max_before: i64,
     /// The database had no members: nothing to look up.
-    pub(super) first_load: bool,
-    pub(super) now: &'a str,
-    pub(super) today: NaiveDate,
+    first_load: bool,
+    now: &'a str,
+    today: NaiveDate,
     /// The roster line of each member this import inserts, in id order: 4 bytes a row
     /// (4 MB for a million), where a TEMP table row would cost a B-tree insert each.
-    pub(super) new_lines: Vec<u32>,
-    pub(super) households: Households,
+    new_lines: Vec<u32>,
+    households: Households,
     /// New members up to this id have their household's account.
-    pub(super) accounts_upto: i64,
+    accounts_upto: i64,
 }
 
-impl Apply<'_> {
+impl<'a> Apply<'a> {
+    /// Starts applying rows in the import's transaction `conn`, at time `now` (`today` in
+    /// Japan); `max_before` is the largest member id before the import.
+    pub(super) fn new(
+        conn: &'a Connection,
+        now: &'a str,
+        today: NaiveDate,
+        max_before: i64,
+    ) -> Result<Self> {
+        Ok(Apply {
+            conn,
+            insert: sql::MemberInsert::new(conn, now)?,
+            max_before,
+            first_load: max_before == 0,
+            now,
+            today,
+            new_lines: Vec::new(),
+            households: Households::default(),
+            accounts_upto: max_before,
+        })
+    }
+
+    /// Whether the database had no members before: then nobody can be missing.
+    pub(super) fn is_first_load(&self) -> bool {
+        self.first_load
+    }
+
     /// Applies a batch of parsed rows, counting them in `s`; every problem goes to `bad`.
     pub(super) fn batch(
         &mut self,

@@ -22,7 +22,6 @@ use rusqlite::Connection;
 use self::ahead::parse_ahead;
 use self::apply::Apply;
 use self::bad_rows::BadRows;
-use self::households::Households;
 use crate::db::{self, import as sql};
 use crate::error::{Error, Result};
 use crate::roster::{Encoding, EncodingChoice, Roster};
@@ -85,17 +84,7 @@ pub fn import(
         let tx = db::write_tx(conn)?;
         sql::begin_import(&tx)?;
         let max_before = sql::max_id(&tx)?;
-        let mut apply = Apply {
-            conn: &tx,
-            insert: sql::MemberInsert::new(&tx, &now)?,
-            max_before,
-            first_load: max_before == 0,
-            now: &now,
-            today,
-            new_lines: Vec::new(),
-            households: Households::default(),
-            accounts_upto: max_before,
-        };
+        let mut apply = Apply::new(&tx, &now, today, max_before)?;
         let mut s = ImportSummary {
             encoding: Encoding::Utf8,
             rows: 0,
@@ -115,7 +104,7 @@ pub fn import(
             progress(batch.bytes);
             Ok(())
         })?;
-        let first_load = apply.first_load;
+        let first_load = apply.is_first_load();
         bad.extend(apply.finish().orphans(&tx, max_before)?);
         if !bad.is_empty() {
             return Err(bad.into_error(&opts.path));
