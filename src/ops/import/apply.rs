@@ -130,8 +130,8 @@ impl<'a> Apply<'a> {
         row: &MemberRow,
         s: &mut ImportSummary,
     ) -> Result<Option<RowError>> {
-        let lost = row.lost_on.is_some_and(|d| d <= self.today);
         let retired = retired_now(row, self.today, self.now);
+        let lost = retired.is_some();
         // A first load has nothing to look up: insert at once, and only a conflict (the same
         // member twice in the file) falls through to the look-up.
         let new_id = match self.first_load {
