@@ -32,8 +32,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../sql/0002_members_without_row_hash.sql"),
 ];
 
-/// Page size of new databases. SQLite's default 4 KiB; 8 KiB pages hold a million members in
-/// half as many pages, which took a tenth off a million-row import (README, "Performance").
+/// Page size of new databases. SQLite's default is 4 KiB; 8 KiB pages hold a million members
+/// in half as many pages, and a million-row import came out a little faster with them
+/// (README, "Performance").
 const PAGE_SIZE: i64 = 8192;
 
 /// How long a writer waits for another writer before giving up.
